@@ -1,0 +1,241 @@
+"""The Case: validated, cross-checked input tables and the index sets a model needs.
+
+Plain pandas, no Pyomo: the same Case feeds the extensive form, a one-scenario model for
+mpi-sppy, and every analysis. Scenario-dependent data is indexed with the scenario last.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from .data import read_tables
+from .errors import InputError, Problem
+from .study import Study
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """Everything the formulation reads. Tables are indexed by their key column(s)."""
+
+    study: Study
+    materials: pd.DataFrame
+    countries: pd.DataFrame
+    sources: pd.DataFrame
+    facilities: pd.DataFrame
+    recipes: pd.DataFrame
+    scrap: pd.DataFrame
+    scenarios: pd.DataFrame
+    substitutes: pd.DataFrame
+    demand: pd.Series            # demand_t by (material, year, scenario), demand shocks applied
+    availability: pd.Series      # available_share by (source, year, scenario)
+    price_multiplier: pd.Series  # spot price multiplier by (material, year, scenario)
+    disrupted: frozenset         # {(material, year, scenario)} covered by a disruption row
+    inputs_sha256: str = ""
+    tables: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def years(self) -> list[int]:
+        return self.study.years
+
+    @property
+    def scenario_ids(self) -> list[str]:
+        return list(self.scenarios.index)
+
+    @property
+    def probability(self) -> dict[str, float]:
+        return self.scenarios["probability"].to_dict()
+
+    @cached_property
+    def base_demand(self) -> pd.Series:
+        """demand_t by (material, year) as in demand.csv, before any scenario's shock."""
+        frame = self.tables["demand"]
+        frame = frame[frame["year"].isin(self.years)]
+        return frame.set_index(["material", "year"])["demand_t"].astype(float)
+
+    @cached_property
+    def normal_price(self) -> pd.Series:
+        """EUR/t per material: capacity-weighted mean price of its sources (NaN without source).
+
+        Used to fill the stockpile, value the stock left at the end and resell surplus.
+        """
+        s = self.sources
+        weight = s["capacity_t_per_yr"].where(s["capacity_t_per_yr"] > 0, 1e-9)
+        return ((s["price_eur_per_t"] * weight).groupby(s["material"]).sum()
+                / weight.groupby(s["material"]).sum()).reindex(self.materials.index)
+
+    def eu(self, country: str) -> bool:
+        return bool(self.countries.at[country, "eu"])
+
+    def discount(self, year: int) -> float:
+        """Present-value factor of money spent in `year`, counted from the horizon start."""
+        return (1.0 + self.study.discount_rate) ** -(year - self.study.horizon.start)
+
+    def with_study(self, study: Study) -> "Case":
+        """The same data under another study (same inputs and horizon)."""
+        return build_case(self.tables, study, self.inputs_sha256)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study) -> list[Problem]:
+    """Every problem that needs more than one table or the study."""
+    problems: list[Problem] = []
+    materials = set(t["materials"]["material"])
+    countries = set(t["countries"]["country"])
+    facilities = set(t["facilities"]["facility"])
+    scenarios = set(t["scenarios"]["scenario"])
+    stage = dict(zip(t["materials"]["material"], t["materials"]["stage"]))
+
+    defined_in = {"material": "materials", "country": "countries", "facility": "facilities",
+                  "scenario": "scenarios"}
+
+    def refs(table, column, known, what, wildcard=False):
+        for row, value in t[table][column].items():
+            if value is None or (wildcard and value == "*"):
+                continue
+            if value not in known:
+                problems.append(Problem(where[table], int(row), column, value,
+                                        f"a {what} defined in {where[defined_in[what]]}"))
+
+    refs("demand", "material", materials, "material")
+    refs("sources", "material", materials, "material")
+    refs("sources", "country", countries, "country")
+    refs("facilities", "country", countries, "country")
+    refs("facilities", "output", materials, "material")
+    refs("recipes", "facility", facilities, "facility")
+    refs("recipes", "input", materials, "material")
+    refs("scrap", "material", materials, "material")
+    refs("disruptions", "scenario", scenarios, "scenario")
+    refs("disruptions", "material", materials, "material", wildcard=True)
+    refs("disruptions", "country", countries, "country", wildcard=True)
+    refs("demand_shocks", "scenario", scenarios, "scenario")
+    refs("demand_shocks", "material", materials, "material", wildcard=True)
+    refs("substitutes", "material", materials, "material")
+
+    output = dict(zip(t["facilities"]["facility"], t["facilities"]["output"]))
+    for row, r in t["recipes"].iterrows():
+        if r["facility"] in output and r["input"] == output[r["facility"]]:
+            problems.append(Problem(where["recipes"], int(row), "input", r["input"],
+                                    f"an input other than {r['facility']}'s own output"))
+    for row, m in t["scrap"]["material"].items():
+        if m in stage and stage[m] != "scrap":
+            problems.append(Problem(where["scrap"], int(row), "material", m,
+                                    "a material of stage scrap"))
+    for table in ("disruptions", "demand_shocks"):
+        for row, r in t[table].iterrows():
+            if None not in (r["year_from"], r["year_to"]) and r["year_to"] < r["year_from"]:
+                problems.append(Problem(where[table], int(row), "year_to", r["year_to"],
+                                        f"a year not before year_from {r['year_from']}"))
+    for row, r in t["materials"].iterrows():
+        if None not in (r["initial_stock_t"], r["max_stock_t"]) and \
+                r["initial_stock_t"] > r["max_stock_t"]:
+            problems.append(Problem(where["materials"], int(row), "initial_stock_t",
+                                    r["initial_stock_t"], f"at most max_stock_t {r['max_stock_t']:g}"))
+
+    probs = pd.to_numeric(t["scenarios"]["probability"], errors="coerce")
+    if len(probs) == 0:
+        problems.append(Problem(where["scenarios"], None, "scenario", None, "at least one scenario"))
+    elif probs.notna().all() and abs(probs.sum() - 1.0) > 1e-6:
+        problems.append(Problem(where["scenarios"], None, "probability", round(probs.sum(), 9),
+                                "probabilities that sum to 1"))
+
+    years = set(study.years)
+    demand = t["demand"]
+    for m, rows in demand.groupby("material"):
+        for y in sorted(years - set(rows["year"])):
+            problems.append(Problem(where["demand"], None, "year", y,
+                                    f"a demand row for {m} in every horizon year "
+                                    f"{study.horizon.start}-{study.horizon.end}"))
+    limits = study.policy.limits
+    for c in (limits.countries or ()) if limits else ():
+        if c not in countries:
+            problems.append(Problem(str(study.path or "study"), None, "policy.limits.countries", c,
+                                    f"a country defined in {where['countries']}"))
+    return problems
+
+
+def _covers(rows: pd.DataFrame, column: str, value, year: int) -> pd.DataFrame:
+    return rows[((rows[column] == value) | (rows[column] == "*"))
+                & (rows["year_from"] <= year) & (rows["year_to"] >= year)]
+
+
+def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> Case:
+    """Index the checked tables and derive the scenario data (scenario index last)."""
+    years, t = study.years, tables
+    scen = t["scenarios"].set_index("scenario")
+    ids = list(scen.index)
+    mats = t["materials"].set_index("material")
+    srcs = t["sources"].set_index("source")
+
+    shocks, dis = t["demand_shocks"], t["disruptions"]
+    base = t["demand"][t["demand"]["year"].isin(years)].set_index(["material", "year"])["demand_t"]
+    demand = {}
+    for (m, y), d in base.items():
+        for w in ids:
+            mult = _covers(shocks[shocks["scenario"] == w], "material", m, y)["multiplier"].prod()
+            demand[m, y, w] = float(d) * float(mult)
+    availability, multiplier, disrupted = {}, {}, set()
+    for w in ids:
+        rows_w = dis[dis["scenario"] == w]
+        for m in mats.index:
+            rows_m = rows_w[(rows_w["material"] == m) | (rows_w["material"] == "*")]
+            for y in years:
+                hit = rows_m[(rows_m["year_from"] <= y) & (rows_m["year_to"] >= y)]
+                multiplier[m, y, w] = float(hit["price_multiplier"].max()) if len(hit) else 1.0
+                if len(hit):
+                    disrupted.add((m, y, w))
+        for s, r in srcs.iterrows():
+            rows_s = rows_w[((rows_w["material"] == r["material"]) | (rows_w["material"] == "*"))
+                            & ((rows_w["country"] == r["country"]) | (rows_w["country"] == "*"))]
+            for y in years:
+                hit = rows_s[(rows_s["year_from"] <= y) & (rows_s["year_to"] >= y)]
+                availability[s, y, w] = float(hit["available_share"].min()) if len(hit) else 1.0
+
+    def series(d, names):
+        idx = pd.MultiIndex.from_tuples(list(d), names=names) if d else \
+            pd.MultiIndex.from_arrays([[]] * len(names), names=names)
+        return pd.Series(list(d.values()), index=idx, dtype=float)
+
+    subs = t["substitutes"].set_index("option")
+    subs["available_from"] = subs["available_from"].fillna(study.horizon.start)
+    facs = t["facilities"].set_index("facility")
+    facs["available_from"] = facs["available_from"].fillna(study.horizon.start)
+    return Case(
+        study=study, materials=mats, countries=t["countries"].set_index("country"),
+        sources=srcs, facilities=facs, recipes=t["recipes"].copy(),
+        scrap=t["scrap"][t["scrap"]["year"].isin(years)].set_index(["material", "year"]),
+        scenarios=scen, substitutes=subs,
+        demand=series(demand, ["material", "year", "scenario"]),
+        availability=series(availability, ["source", "year", "scenario"]),
+        price_multiplier=series(multiplier, ["material", "year", "scenario"]),
+        disrupted=frozenset(disrupted), inputs_sha256=sha, tables=tables,
+    )
+
+
+def load_case(study: Study) -> Case:
+    """Read, check and index the study's dataset; raise InputError with every problem found."""
+    tables, where, problems = read_tables(study.inputs)
+    problems += _cross_check(tables, where, study)
+    if problems:
+        raise InputError(problems)
+    case = build_case(tables, study, _sha256(Path(study.inputs)))
+    log.info("case %s: %d materials, %d sources, %d facilities, %d years, %d scenarios",
+             study.name, len(case.materials), len(case.sources), len(case.facilities),
+             len(case.years), len(case.scenarios))
+    return case
+
+

@@ -1,0 +1,101 @@
+"""`crmplan`: a thin click shell over the Python API (optimizer.run, optimizer.report)."""
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import InputError
+from .report.writer import OutputExists
+
+DEFAULT_STUDY = Path("models") / "default.yaml"
+log = logging.getLogger("optimizer")
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if verbose < 2:
+        logging.getLogger("pyomo").setLevel(logging.WARNING)
+
+
+def common(fn):
+    """--verbose/--quiet/--debug and the mapping of errors to exit statuses."""
+    @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+    @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+    @click.option("--debug", is_flag=True, help="Show tracebacks.")
+    @functools.wraps(fn)
+    def wrapper(*args, verbose, quiet, debug, **kwargs):
+        _setup_logging(verbose, quiet)
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        except OutputExists as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if debug:
+                raise
+            click.echo(f"error: {exc} (run with --debug for the traceback)", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+def study_argument(fn):
+    return click.argument("study", required=False, type=click.Path(path_type=Path))(fn)
+
+
+def _study_path(study: Path | None) -> Path:
+    return study if study is not None else DEFAULT_STUDY
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """crmplan: plan EU critical raw material supply under disruption."""
+
+
+@main.command()
+@study_argument
+@click.option("--out", type=click.Path(path_type=Path), help="Results folder (must not exist "
+              "or be empty). Default: results/<study>-<timestamp>.")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout.")
+@common
+def solve(study, out, as_json):
+    """Solve STUDY (default: models/default.yaml) and write its results."""
+    from .diagnostics import summarize_conflicts
+    from .report.text import plain_summary
+    from .report.writer import summary_json, write
+    from .run import solve as run_solve
+
+    results = run_solve(_study_path(study))
+    folder = write(results, out)
+    if as_json:
+        click.echo(summary_json(results))
+    else:
+        click.echo(plain_summary(results))
+        click.echo(f"Results: {folder}")
+    if results.status == "infeasible":
+        click.echo("The study is infeasible; these policy constraints cannot all be met:", err=True)
+        for line in summarize_conflicts(results.conflicts):
+            click.echo(f"  - {line}", err=True)
+    if not results.ok:
+        sys.exit(1)
+
+
+@main.command()
+@study_argument
+@common
+def validate(study):
+    """Check STUDY and its inputs; report every problem; build nothing."""
+    from .case import load_case
+    from .study import load_study
+
+    case = load_case(load_study(_study_path(study)))
+    click.echo(f"{case.study.name}: inputs valid ({len(case.materials)} materials, "
+               f"{len(case.sources)} sources, {len(case.facilities)} facilities, "
+               f"{len(case.scenarios)} scenarios, {len(case.years)} years)")

@@ -1,0 +1,45 @@
+"""The two-stage stochastic MIP, built concern by concern from a Case.
+
+`build_model` reads as the model's table of contents. Each concern module adds its variables
+and constraints and registers its flows and costs in a shared `Terms`; the balance, the costs
+and the objective are assembled from that registry. The scenario index comes last, so the
+same builder makes the extensive form (all scenarios) and a one-scenario model.
+"""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+
+from ..case import Case
+from . import (balance, costs, facilities, objective, policy, recycling, risk, sets, shortfall,
+               stockpile, substitution, supply)
+from .terms import Terms
+
+CONCERNS = (sets, supply, facilities, recycling, stockpile, substitution, shortfall, balance,
+            policy, costs, risk, objective)
+
+
+def build_model(case: Case, scenarios: list[str] | None = None,
+                elastic: bool = False) -> pyo.ConcreteModel:
+    """The model of `case` over `scenarios` (default: all).
+
+    With `elastic=True` every policy constraint gets a slack and the objective minimises the
+    violation, which is how an infeasible study is explained.
+    """
+    terms = Terms(elastic=elastic)
+    with PauseGC():
+        model = sets.create(case, scenarios)
+        supply.add(model, case, terms)           # contract, spot, surplus
+        facilities.add(model, case, terms)       # units_built, production, recipes
+        recycling.add(model, case, terms)        # scrap collection
+        stockpile.add(model, case, terms)        # stock_capacity, draws and refills
+        substitution.add(model, case, terms)     # demand-side levers
+        shortfall.add(model, case, terms)        # unmet demand
+        balance.add(model, case, terms)          # material_balance from registered flows
+        policy.add(model, case, terms)           # CRMA shares, stock days, budget, limits
+        costs.add(model, case, terms)            # cost components from registered costs
+        risk.add(model, case, terms)             # CVaR, shortfall cap
+        objective.add(model, case, terms)
+    model.policy_keys = dict(terms.policy)
+    model.elastic_slacks = list(terms.slacks)
+    return model

@@ -1,0 +1,34 @@
+"""Cost components, assembled from what each concern registered (discounted EUR).
+
+First stage (scenario `*` in costs.csv): capex (facilities, stock capacity, demand-side
+options), opex (fixed, per unit online), holding, stock_fill. Second stage, per scenario:
+contract, spot, variable, substitution, shortage, and the credits resale and stock_end_value
+(negative).
+
+    first_stage_cost = Σ_k first_stage_component[k]
+    scenario_cost[w] = Σ_k scenario_component[k,w]
+"""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..case import Case
+from .terms import Terms, total
+
+FIRST_STAGE = ("capex", "opex", "holding", "stock_fill")
+SECOND_STAGE = ("contract", "spot", "variable", "substitution", "shortage", "resale",
+                "stock_end_value")
+
+
+def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
+    model.first_stage_component = pyo.Expression(
+        FIRST_STAGE, rule=lambda m, k: total(terms.first_stage.get(k, [])))
+    model.scenario_component = pyo.Expression(
+        SECOND_STAGE, model.W, rule=lambda m, k, w: total(terms.second_stage[k].get(w, [])))
+    model.first_stage_cost = pyo.Expression(
+        expr=sum(model.first_stage_component[k] for k in FIRST_STAGE))
+    model.scenario_cost = pyo.Expression(
+        model.W, rule=lambda m, w: sum(m.scenario_component[k, w] for k in SECOND_STAGE))
+    model.expected_cost = pyo.Expression(
+        expr=model.first_stage_cost + sum(model.probability[w] * model.scenario_cost[w]
+                                          for w in model.W))

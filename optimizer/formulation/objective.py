@@ -1,0 +1,27 @@
+"""The objective.
+
+    minimise  expected_cost + weight·CVaR_α        (risk.measure = cvar)
+    minimise  expected_cost                        (risk.measure = expected)
+
+In elastic mode (explaining an infeasible study) the objective is instead the weighted sum of
+the slacks of every policy constraint, Σ slack / scale: the least violation of policy that
+the data can reach.
+"""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..case import Case
+from .terms import Terms
+
+
+def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
+    if terms.elastic:
+        model.total_violation = pyo.Objective(expr=sum(
+            slack[k] / scale for _, slack, scale in terms.slacks for k in slack))
+        return
+    risk = case.study.risk
+    expr = model.expected_cost
+    if risk.measure == "cvar" and risk.weight > 0:
+        expr = expr + risk.weight * model.cvar
+    model.total_cost = pyo.Objective(expr=expr, sense=pyo.minimize)

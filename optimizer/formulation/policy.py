@@ -1,0 +1,119 @@
+"""Policy constraints of the study (CRMA benchmarks, stock days, budget, land/energy/staff).
+
+Every share is a fraction of the material's EU consumption in that scenario-year,
+
+    consumption[m,y,w] = demand_t[m,y,w] − substituted[m,y,w] + use[m,y,w],
+
+the material's demand plus what EU facilities consume of it, so that no share can be met by
+leaving demand unmet. Each applies from policy.from_year on (default: the horizon start).
+"""
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from ..case import Case
+from .terms import Terms, total
+
+DAYS_PER_YEAR = 365.0
+
+
+def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
+    policy, ids = case.study.policy, list(model.W)
+    years = [y for y in model.Y if y >= case.study.from_year]
+    fac, src = case.facilities, case.sources
+    eu = {c: case.eu(c) for c in case.countries.index}
+
+    def consumption(m, mat, y, w):
+        demand = m.demand_t[mat, y, w] if (mat, y, w) in m.demand_t else 0.0
+        return demand - terms.flow((mat, y, w), "substitution") + terms.flow((mat, y, w), "use")
+
+    def eu_output(m, kind, mat, y, w):
+        return total(m.production[f, y, w] for f in fac.index[(fac["kind"] == kind)
+                     & (fac["output"] == mat) & fac["country"].map(eu)])
+
+    if policy.max_country_share is not None:
+        share = policy.max_country_share
+        pairs = sorted({(r.material, r.country) for r in src.itertuples() if not eu[r.country]})
+        keys = [(mat, c, y, w) for mat, c in pairs for y in years for w in ids
+                if (mat, y, w) not in case.disrupted]
+        sources_of = src.groupby(["material", "country"]).groups
+
+        def country_share_limit(m, mat, c, y, w):
+            """Σ_{s of m in c} (contract delivery + spot)[s,y,w] ≤ max_country_share·consumption[m,y,w]
+            for every non-EU country c, in scenario-years where m is not disrupted"""
+            supply = sum(m.contract_delivery[s, y, w] + m.spot[s, y, w] for s in sources_of[mat, c])
+            return supply <= share * consumption(m, mat, y, w)
+
+        terms.add_policy(model, "country_share_limit", keys, country_share_limit,
+                         "policy.max_country_share")
+
+    def share_floor(name, key, share, kind, materials, doc):
+        keys = [(mat, y, w) for mat in materials for y in years for w in ids]
+
+        def rule(m, mat, y, w):
+            return eu_output(m, kind, mat, y, w) >= share * consumption(m, mat, y, w)
+
+        rule.__doc__ = doc
+        terms.add_policy(model, name, keys, rule, key)
+
+    if policy.min_eu_extraction_share is not None:
+        mining = set(fac.loc[(fac["kind"] == "mining") & fac["country"].map(eu), "output"])
+        share_floor("eu_extraction_share", "policy.min_eu_extraction_share",
+                    policy.min_eu_extraction_share, "mining",
+                    [m for m, r in case.materials.iterrows() if r["stage"] == "raw" and m in mining],
+                    "Σ_{EU mining f of m} production[f,y,w] ≥ min_eu_extraction_share·consumption[m,y,w]"
+                    " for raw materials with an EU mining option")
+    if policy.min_eu_processing_share is not None:
+        share_floor("eu_processing_share", "policy.min_eu_processing_share",
+                    policy.min_eu_processing_share, "refining",
+                    [m for m, r in case.materials.iterrows() if r["stage"] == "refined"],
+                    "Σ_{EU refining f of m} production[f,y,w] ≥ min_eu_processing_share·consumption[m,y,w]"
+                    " for every refined material")
+    if policy.min_recycling_share is not None:
+        share_floor("recycling_share", "policy.min_recycling_share", policy.min_recycling_share,
+                    "recycling", sorted(set(fac.loc[fac["kind"] == "recycling", "output"])),
+                    "Σ_{EU recycling f of m} production[f,y,w] ≥ min_recycling_share·consumption[m,y,w]"
+                    " for materials with a recycling option")
+    if policy.min_stock_days is not None:
+        days = policy.min_stock_days
+        keys = [(mat, y) for (mat, y), d in case.base_demand.items() if d > 0 and y in years]
+
+        def stock_days(m, mat, y):
+            """stock_capacity[m] ≥ min_stock_days/365·demand_t[m,y] (demand.csv)"""
+            held = total([m.stock_capacity[mat]] if mat in m.stock_capacity else [])
+            return held >= days / DAYS_PER_YEAR * case.base_demand[mat, y]
+
+        terms.add_policy(model, "stock_days", keys, stock_days, "policy.min_stock_days")
+    if policy.budget_eur is not None:
+        def budget(m):
+            """Σ capex (undiscounted, facilities + stockpile + demand-side options) ≤ budget_eur"""
+            return total(terms.capex_spent) <= policy.budget_eur
+
+        terms.add_policy(model, "budget", None, budget, "policy.budget_eur",
+                         scale=max(policy.budget_eur, 1.0))
+    _add_limits(model, case, terms, years)
+
+
+def _add_limits(model, case: Case, terms: Terms, years: list[int]) -> None:
+    limits = case.study.policy.limits
+    if limits is None:
+        return
+    fac = case.facilities
+    countries = set(limits.countries) if limits.countries else \
+        {c for c in case.countries.index if case.eu(c)}
+    located = [f for f in fac.index if fac.at[f, "country"] in countries]
+    for name, column, key in (("land_limit", "land_ha_per_unit", "land_ha"),
+                              ("energy_limit", "energy_gwh_per_yr_per_unit", "energy_gwh_per_yr"),
+                              ("staff_limit", "staff_fte_per_unit", "staff_fte")):
+        limit = getattr(limits, key)
+        if limit is None:
+            continue
+        per_unit = fac[column].to_dict()
+
+        def rule(m, y, per_unit=per_unit, limit=limit):
+            return total(per_unit[f] * m.units_present[f, y] for f in located) <= limit
+
+        rule.__doc__ = (f"Σ_{{f in limits.countries}} {column}[f]·units_present[f,y] ≤ "
+                        f"policy.limits.{key}; units_present counts existing units and units "
+                        "built by y, online or not")
+        terms.add_policy(model, name, years, rule, f"policy.limits.{key}", scale=max(limit, 1.0))

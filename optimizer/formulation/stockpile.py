@@ -1,0 +1,78 @@
+"""The strategic stockpile: capacity chosen up front, full at the start, drawn in any scenario.
+
+A material can be stockpiled when it has a normal price p_m (the capacity-weighted mean price
+of its sources); otherwise its stock stays at initial_stock_t. The stock is filled at the start
+with (capacity − initial_stock_t) tonnes bought at p_m, costs holding_cost_eur_per_t_yr per
+tonne of capacity each year and stockpile_capex_eur_per_t per tonne of new capacity, and what
+is left at the end of the horizon is credited at p_m. Nothing forces a refill.
+"""
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+from ..case import Case
+from .terms import Terms
+
+
+def stockable(case: Case) -> list[str]:
+    """Materials whose stock capacity is a decision."""
+    price = case.normal_price
+    return [m for m, r in case.materials.iterrows()
+            if r["stage"] != "scrap" and not math.isnan(price[m]) and r["max_stock_t"] > 0]
+
+
+def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
+    mats, years, ids = case.materials, list(model.Y), list(model.W)
+    free = set(stockable(case))
+    held = [m for m in mats.index if m in free or mats.at[m, "initial_stock_t"] > 0]
+    price = case.normal_price
+    model.initial_stock_t = pyo.Param(held, initialize={m: mats.at[m, "initial_stock_t"]
+                                                        for m in held})
+    model.normal_price_eur_per_t = pyo.Param(
+        held, initialize={m: 0.0 if math.isnan(price[m]) else price[m] for m in held})
+
+    def capacity_bounds(m, mat):
+        lo = m.initial_stock_t[mat]
+        hi = mats.at[mat, "max_stock_t"] if mat in free else lo
+        return (lo, None if math.isinf(hi) else hi)
+
+    model.stock_capacity = pyo.Var(held, within=pyo.NonNegativeReals, bounds=capacity_bounds,
+                                   doc="strategic stock capacity [t], first stage")
+    keys = [(m, y, w) for m in held for y in years for w in ids]
+    model.stock_level = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock at year end [t]")
+    model.stock_draw = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock drawn [t]")
+    model.stock_refill = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock refilled [t]")
+    first = years[0]
+
+    def stock_level_balance(m, mat, y, w):
+        """stock_level[m,y,w] = stock_level[m,y-1,w] + stock_refill − stock_draw, with
+        stock_level[m,y0-1,w] = stock_capacity[m] (full at the start)"""
+        before = m.stock_capacity[mat] if y == first else m.stock_level[mat, y - 1, w]
+        return m.stock_level[mat, y, w] == before + m.stock_refill[mat, y, w] - m.stock_draw[mat, y, w]
+
+    def stock_within_capacity(m, mat, y, w):
+        """stock_level[m,y,w] ≤ stock_capacity[m]"""
+        return m.stock_level[mat, y, w] <= m.stock_capacity[mat]
+
+    model.stock_level_balance = pyo.Constraint(keys, rule=stock_level_balance)
+    model.stock_within_capacity = pyo.Constraint(keys, rule=stock_within_capacity)
+
+    for mat, y, w in keys:
+        terms.supply((mat, y, w), "stock_draw", model.stock_draw[mat, y, w])
+        terms.use((mat, y, w), "stock_refill", model.stock_refill[mat, y, w])
+    last = years[-1]
+    for mat in held:
+        new = model.stock_capacity[mat] - model.initial_stock_t[mat]
+        fill_price = model.normal_price_eur_per_t[mat]
+        spent = mats.at[mat, "stockpile_capex_eur_per_t"] * new
+        terms.capex_spent.append(spent)
+        terms.cost("capex", spent)
+        terms.cost("stock_fill", fill_price * new)
+        terms.cost("holding", sum(model.discount_factor[y] for y in years)
+                   * mats.at[mat, "holding_cost_eur_per_t_yr"] * model.stock_capacity[mat])
+        for w in ids:
+            terms.cost("stock_end_value",
+                       -model.discount_factor[last] * fill_price * model.stock_level[mat, last, w],
+                       w)

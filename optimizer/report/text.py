@@ -1,0 +1,59 @@
+"""The plan in plain language, for the terminal and the top of the report."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..results import Results
+
+
+def _eur(x: float) -> str:
+    for div, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"EUR {x / div:,.2f} {unit}"
+    return f"EUR {x:,.0f}"
+
+
+def plain_summary(results: Results) -> str:
+    s = results.summary
+    lines = [f"{s['study']}: {s['status']}"]
+    if not results.ok:
+        return "\n".join(lines)
+    gap = s.get("mip_gap")
+    lines[0] += f" (gap {gap:.2%})" if gap is not None else ""
+    lines.append(f"Expected cost {_eur(s['expected_cost_eur'])} (present value); "
+                 f"CVaR {_eur(s['cvar_eur'])}.")
+    builds = results.builds
+    if builds.empty:
+        lines.append("Build: nothing.")
+    else:
+        lines.append("Build:")
+        for r in builds.sort_values(["year_built", "facility"]).itertuples():
+            lines.append(f"  - {r.units} x {r.facility} ({r.kind} of {r.output}, {r.country}) "
+                         f"in {r.year_built}, producing from {r.year_online}")
+    contracts = results.contracts
+    if not contracts.empty:
+        lines.append("Buy under contract (mean t/yr over the horizon, by country):")
+        years = results.shortfall["year"].nunique() or contracts["year"].nunique()
+        per = contracts.groupby(["material", "country"])["volume_t"].sum() / years
+        for mat, group in per.groupby(level="material"):
+            parts = ", ".join(f"{c} {v:,.0f}" for (_, c), v in
+                              group.sort_values(ascending=False).items() if v >= 0.5)
+            lines.append(f"  - {mat}: {parts}")
+    stock = results.stockpile[results.stockpile["capacity_t"] > 1e-6]
+    if stock.empty:
+        lines.append("Stock: none.")
+    else:
+        lines.append("Stock:")
+        for r in stock.itertuples():
+            days = "" if pd.isna(r.days_of_demand) else f" ({r.days_of_demand:.0f} days of peak demand)"
+            lines.append(f"  - {r.material}: {r.capacity_t:,.0f} t{days}")
+    sf = results.shortfall
+    if not sf.empty:
+        weights = s["probability"]
+        expected = (sf["shortfall_t"] * sf["scenario"].map(weights)).groupby(sf["material"]).sum()
+        worst = sf.groupby("material")["share_of_demand"].max()
+        short = [f"{m} {expected[m]:,.0f} t (worst year {worst[m]:.0%} of demand)"
+                 for m in expected.index if expected[m] > 0.5]
+        lines.append("Expected shortfall over the horizon: "
+                     + ("; ".join(short) if short else "none") + ".")
+    return "\n".join(lines)

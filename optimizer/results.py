@@ -1,0 +1,166 @@
+"""The plan as tidy DataFrames: DESIGN's output tables, read off a solved model.
+
+`extract` is the only place that reads variable values; everything downstream (KPIs, the
+writer, analyses, reports) works on these frames.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from .case import Case
+from .formulation.costs import FIRST_STAGE, SECOND_STAGE
+
+TOL = 1e-6
+COLUMNS = {
+    "builds": ["facility", "kind", "country", "output", "year_built", "year_online", "units"],
+    "stockpile": ["material", "capacity_t", "days_of_demand"],
+    "contracts": ["source", "material", "country", "year", "volume_t"],
+    "flows": ["scenario", "year", "material", "flow", "source_or_facility", "t"],
+    "shortfall": ["scenario", "material", "year", "shortfall_t", "share_of_demand"],
+    "costs": ["scenario", "component", "eur"],
+    "kpis": ["material", "year", "hhi", "max_country_share", "top_country", "eu_processing_share",
+             "recycling_share", "supply_risk"],
+    "duals": ["constraint", "policy", "material", "country", "year", "scenario", "shadow_price",
+              "shadow_price_pv", "unit", "method"],
+    "conflicts": ["constraint", "policy", "material", "country", "year", "scenario", "violation",
+                  "unit", "explanation"],
+}
+
+
+def values(component) -> dict:
+    """{index: value} of a Var or Expression (0 for unset)."""
+    return {k: (pyo.value(v, exception=False) or 0.0) for k, v in component.items()}
+
+
+def empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=COLUMNS[name])
+
+
+def builds(case: Case, model) -> pd.DataFrame:
+    fac = case.facilities
+    rows = [(f, fac.at[f, "kind"], fac.at[f, "country"], fac.at[f, "output"], y,
+             y + int(fac.at[f, "lead_time_yr"]), int(round(v)))
+            for (f, y), v in values(model.units_built).items() if v > 0.5]
+    return pd.DataFrame(rows, columns=COLUMNS["builds"])
+
+
+def stockpile(case: Case, model) -> pd.DataFrame:
+    peak = case.base_demand.groupby(level="material").max()
+    rows = []
+    for mat, cap in values(model.stock_capacity).items():
+        d = peak.get(mat, 0.0)
+        rows.append((mat, cap, 365.0 * cap / d if d > 0 else float("nan")))
+    return pd.DataFrame(rows, columns=COLUMNS["stockpile"])
+
+
+def contracts(case: Case, model) -> pd.DataFrame:
+    src = case.sources
+    rows = [(s, src.at[s, "material"], src.at[s, "country"], y, v)
+            for (s, y), v in values(model.contract).items() if v > TOL]
+    return pd.DataFrame(rows, columns=COLUMNS["contracts"])
+
+
+def flows(case: Case, model) -> pd.DataFrame:
+    """Every non-zero flow of every material balance, tonnes."""
+    src, fac = case.sources, case.facilities
+    rows = []
+    for comp, flow in ((model.contract_delivery, "contract"), (model.spot, "spot"),
+                       (model.surplus, "surplus")):
+        rows += [(w, y, src.at[s, "material"], flow, s, v)
+                 for (s, y, w), v in values(comp).items()]
+    recipe = case.recipes.groupby("facility")
+    inputs = {f: list(zip(r["input"], r["t_per_t_output"])) for f, r in recipe}
+    for (f, y, w), v in values(model.production).items():
+        flow = "recycling" if fac.at[f, "kind"] == "recycling" else "production"
+        rows.append((w, y, fac.at[f, "output"], flow, f, v))
+        rows += [(w, y, mat, "use", f, ratio * v) for mat, ratio in inputs.get(f, [])]
+    rows += [(w, y, mat, "collection", "scrap", v)
+             for (mat, y, w), v in values(model.collection).items()]
+    rows += [(w, y, mat, flow, "stockpile", v)
+             for comp, flow in ((model.stock_draw, "stock_draw"), (model.stock_refill, "stock_refill"))
+             for (mat, y, w), v in values(comp).items()]
+    share = values(model.substitution_share)
+    demand = case.demand
+    for (o, y), v in share.items():
+        mat = case.substitutes.at[o, "material"]
+        rows += [(w, y, mat, "substitution", o, v * demand[mat, y, w])
+                 for w in model.W if (mat, y, w) in demand.index]
+    frame = pd.DataFrame(rows, columns=COLUMNS["flows"])
+    return frame[frame["t"].abs() > TOL].reset_index(drop=True)
+
+
+def shortfall(case: Case, model) -> pd.DataFrame:
+    rows = []
+    for (mat, y, w), v in values(model.shortfall).items():
+        d = case.demand[mat, y, w]
+        rows.append((w, mat, y, v, v / d if d > 0 else 0.0))
+    return pd.DataFrame(rows, columns=COLUMNS["shortfall"])
+
+
+def costs(model) -> pd.DataFrame:
+    rows = [("*", k, pyo.value(model.first_stage_component[k])) for k in FIRST_STAGE]
+    rows += [(w, k, pyo.value(model.scenario_component[k, w])) for w in model.W
+             for k in SECOND_STAGE]
+    return pd.DataFrame(rows, columns=COLUMNS["costs"])
+
+
+def expected_cost(costs_frame: pd.DataFrame, probability: dict[str, float]) -> float:
+    """First-stage rows plus probability-weighted scenario rows."""
+    weight = costs_frame["scenario"].map(lambda w: 1.0 if w == "*" else probability[w])
+    return float((costs_frame["eur"] * weight).sum())
+
+
+def scenario_totals(costs_frame: pd.DataFrame) -> pd.Series:
+    """Total cost (first stage + second stage) per scenario."""
+    first = costs_frame.loc[costs_frame["scenario"] == "*", "eur"].sum()
+    second = costs_frame[costs_frame["scenario"] != "*"].groupby("scenario")["eur"].sum()
+    return second + first
+
+
+def cvar(totals: pd.Series, probability: dict[str, float], alpha: float) -> float:
+    """CVaR_alpha of a discrete cost distribution: mean of the worst (1 - alpha) probability."""
+    order = totals.sort_values(ascending=False)
+    tail, acc, mass = 1.0 - alpha, 0.0, 0.0
+    for w, c in order.items():
+        take = min(probability[w], tail - mass)
+        if take <= 0:
+            break
+        acc += take * c
+        mass += take
+    return acc / mass if mass > 0 else float(order.iloc[0])
+
+
+class Results:
+    """A finished run: summary (dict) and DESIGN's output tables as DataFrames.
+
+    Tables: builds, stockpile, contracts, flows, shortfall, costs, kpis, duals, and conflicts
+    (the policy rows that must give way, for an infeasible study).
+    """
+
+    TABLES = ("builds", "stockpile", "contracts", "flows", "shortfall", "costs", "kpis", "duals",
+              "conflicts")
+
+    def __init__(self, summary: dict, tables: dict[str, pd.DataFrame], solver_log: str = ""):
+        self.summary = summary
+        self.tables = {name: tables.get(name, empty(name)) for name in self.TABLES}
+        self.solver_log = solver_log
+
+    def __getattr__(self, name):
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def status(self) -> str:
+        return self.summary["status"]
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"Results({s['study']!r}, status={s['status']!r}, "
+                f"objective_eur={s.get('objective_eur')})")

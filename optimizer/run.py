@@ -1,0 +1,125 @@
+"""The pipeline behind `crmplan solve`: study -> Case -> model -> HiGHS -> Results."""
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+
+from . import diagnostics, kpis, results
+from .case import Case, load_case
+from .formulation import build_model
+from .results import COLUMNS, Results
+from .solve import fixed_lp_duals, solve_model
+from .study import Study, load_study
+
+log = logging.getLogger(__name__)
+LIMITS = {"land_limit": ("land_ha", "land_ha_per_unit"),
+          "energy_limit": ("energy_gwh_per_yr", "energy_gwh_per_yr_per_unit"),
+          "staff_limit": ("staff_fte", "staff_fte_per_unit")}
+
+
+def versions() -> dict[str, str]:
+    names = ("crmplan", "pyomo", "highspy", "pandas", "numpy")
+    return {"python": platform.python_version(), **{n: version(n) for n in names}}
+
+
+def solve(study: Study | str | Path, duals: bool = True) -> Results:
+    """Solve a study (a Study or the path of its YAML) and return its Results.
+
+    Raises InputError for bad input. An infeasible study returns Results with status
+    infeasible and the conflicting policy rows in `results.conflicts`.
+    """
+    study = study if isinstance(study, Study) else load_study(study)
+    case = load_case(study)
+    return solve_case(case, duals=duals)
+
+
+def solve_case(case: Case, duals: bool = True) -> Results:
+    start = time.perf_counter()
+    model = build_model(case)
+    build_s = time.perf_counter() - start
+    outcome = solve_model(model, case.study.solver)
+    summary = {
+        "status": outcome.status, "objective_eur": outcome.objective, "expected_cost_eur": None,
+        "cvar_eur": None, "mip_gap": outcome.mip_gap, "build_s": round(build_s, 3),
+        "solve_s": round(outcome.solve_s, 3), "study": case.study.name,
+        "study_file": str(case.study.path or ""), "inputs": str(case.study.inputs),
+        "inputs_sha256": case.inputs_sha256, "versions": versions(),
+        "risk": case.study.risk.model_dump(), "nodes": outcome.nodes,
+        "probability": case.probability,
+    }
+    if not outcome.has_plan:
+        tables = {}
+        if outcome.status == "infeasible":
+            tables["conflicts"] = diagnostics.explain_infeasible(case)
+        return Results(summary, tables, outcome.log)
+    tables = plan_tables(case, model)
+    probability = case.probability
+    summary["expected_cost_eur"] = results.expected_cost(tables["costs"], probability)
+    summary["cvar_eur"] = results.cvar(results.scenario_totals(tables["costs"]), probability,
+                                       case.study.risk.alpha)
+    if outcome.status == "feasible":
+        log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
+    if duals and model.policy_keys:
+        tables["duals"] = policy_duals(case, model, outcome.objective)
+    summary["total_s"] = round(time.perf_counter() - start, 3)
+    return Results(summary, tables, outcome.log)
+
+
+def plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
+    flows = results.flows(case, model)
+    return {"builds": results.builds(case, model), "stockpile": results.stockpile(case, model),
+            "contracts": results.contracts(case, model), "flows": flows,
+            "shortfall": results.shortfall(case, model), "costs": results.costs(model),
+            "kpis": kpis.kpis(case, flows)}
+
+
+def policy_duals(case: Case, model, objective: float) -> pd.DataFrame:
+    """Shadow price of every policy row: what tightening it by one unit would cost.
+
+    shadow_price_pv is the rise in the objective; shadow_price is the same in the money of
+    that year, were that scenario to happen (divided by probability and discount factor).
+
+    Rows with continuous variables are priced by the LP with the integers fixed
+    (method lp_fixed_integers). A land, energy or staff limit binds only integer unit counts,
+    where an LP dual says nothing; it is priced by re-solving the MIP with the limit raised by
+    the footprint of one unit (method mip_difference), in EUR per unit of the limit.
+    """
+    names = list(model.policy_keys)
+    lp = fixed_lp_duals(model, case.study.solver, [n for n in names if n not in LIMITS])
+    probability = dict(model.probability.items())
+    rows = []
+    for (name, index), price_pv in lp.items():
+        where = diagnostics.labels(name, index)
+        weight = 1.0     # first-stage rows are priced at the horizon start
+        if where["scenario"] not in ("*", ""):
+            weight = probability[where["scenario"]] * case.discount(int(where["year"]))
+        rows.append((name, model.policy_keys[name], where["material"], where["country"],
+                     where["year"], where["scenario"], price_pv / weight, price_pv,
+                     diagnostics.UNITS.get(name, "t"), "lp_fixed_integers"))
+    for name in names:
+        if name in LIMITS:
+            rows += _limit_price(case, model, name, objective)
+    return pd.DataFrame(rows, columns=COLUMNS["duals"])
+
+
+def _limit_price(case: Case, model, name: str, objective: float) -> list[tuple]:
+    key, column = LIMITS[name]
+    limits = case.study.policy.limits
+    footprints = case.facilities[column][case.facilities[column] > 0]
+    if footprints.empty:
+        return []
+    step = float(footprints.min())
+    looser = case.study.policy.model_copy(update={"limits": limits.model_copy(
+        update={key: getattr(limits, key) + step})})
+    relaxed = solve_case(case.with_study(case.study.model_copy(update={"policy": looser})),
+                         duals=False)
+    if not relaxed.ok:
+        return []
+    price = (objective - relaxed.summary["objective_eur"]) / step
+    return [(name, f"policy.limits.{key}", "", "", "", "*", price, price,
+             diagnostics.UNITS[name], "mip_difference")]

@@ -1,0 +1,183 @@
+"""Each input table's columns, declared once as data: type, unit, default, bounds, meaning.
+
+`data.py` validates against these declarations, `docs/data.md` and the Excel template are
+written from them. Kinds: ``id`` (lower-case snake_case), ``id*`` (an id or ``*`` for all),
+``text``, ``float``, ``int``, ``bool`` and ``choice``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    description: str
+    required: bool = True
+    default: object = None
+    lo: float = -INF
+    hi: float = INF
+    choices: tuple[str, ...] = ()
+
+    @property
+    def unit(self) -> str:
+        for suffix, unit in UNITS.items():
+            if self.name.endswith(suffix):
+                return unit
+        return ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    optional: bool = False
+    extra: tuple[Column, ...] = field(default=())
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+UNITS = {"_t": "t", "_eur_per_t": "EUR/t", "_eur_per_t_yr": "EUR/(t·yr)", "_t_per_yr": "t/yr",
+         "_eur_per_unit": "EUR/unit", "_eur_per_unit_yr": "EUR/(unit·yr)", "_yr": "yr",
+         "_eur": "EUR", "_ha_per_unit": "ha/unit", "_gwh_per_yr_per_unit": "GWh/(unit·yr)",
+         "_fte_per_unit": "FTE/unit", "_t_per_t_output": "t/t", "_share": "fraction",
+         "_share_per_yr": "fraction/yr"}
+
+STAGES = ("raw", "refined", "component", "scrap")
+KINDS = ("mining", "refining", "manufacturing", "recycling")
+SUBSTITUTE_KINDS = ("substitution", "efficiency", "lifetime")
+NONNEG = 0.0
+
+
+
+def provenance_column(table: str) -> str:
+    """The optional column naming the SOURCES.md entries behind a row: `source`, except in
+    sources.csv, whose key column is already called `source`, where it is `source_ref`."""
+    return "source_ref" if table == "sources" else "source"
+
+
+def C(name, kind, description, **kw) -> Column:  # noqa: N802 - short constructor for the table
+    return Column(name, kind, description, **kw)
+
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("materials", "each material the model tracks", ("material",), (
+        C("material", "id", "material id"),
+        C("name", "text", "display name"),
+        C("stage", "choice", "value-chain stage", choices=STAGES),
+        C("shortage_cost_eur_per_t", "float", "damage of one tonne of unmet demand", lo=NONNEG),
+        C("holding_cost_eur_per_t_yr", "float",
+          "yearly cost (storage + capital) of one tonne of strategic-stock capacity", lo=NONNEG),
+        C("stockpile_capex_eur_per_t", "float", "one-off cost of storage per tonne of new capacity",
+          required=False, default=0.0, lo=NONNEG),
+        C("initial_stock_t", "float", "stock held at the start of the horizon", required=False,
+          default=0.0, lo=NONNEG),
+        C("max_stock_t", "float", "most stock capacity allowed", required=False, default=INF,
+          lo=NONNEG),
+    )),
+    Table("demand", "EU demand that must be met or counted as shortfall", ("material", "year"), (
+        C("material", "id", "material id"),
+        C("year", "int", "calendar year"),
+        C("demand_t", "float", "EU demand in the year", lo=NONNEG),
+    )),
+    Table("countries", "every country that a source or facility names", ("country",), (
+        C("country", "id", "country id"),
+        C("name", "text", "display name"),
+        C("eu", "bool", "EU member state"),
+        C("governance", "float", "governance 0-10, higher = more stable (WGI-based)",
+          required=False, default=5.0, lo=0.0, hi=10.0),
+    )),
+    Table("sources", "import options", ("source",), (
+        C("source", "id", "source id"),
+        C("material", "id", "material supplied"),
+        C("country", "id", "supplying country"),
+        C("price_eur_per_t", "float", "contract price", lo=NONNEG),
+        C("capacity_t_per_yr", "float", "deliverable volume per year", lo=NONNEG),
+        C("spot_premium", "float", "spot price as a multiple of the contract price",
+          required=False, default=1.3, lo=NONNEG),
+    )),
+    Table("facilities", "EU (or allied) investment options", ("facility",), (
+        C("facility", "id", "facility id"),
+        C("kind", "choice", "what it does", choices=KINDS),
+        C("country", "id", "where it stands"),
+        C("output", "id", "material it produces"),
+        C("capacity_t_per_yr", "float", "output capacity of one unit", lo=NONNEG),
+        C("capex_eur_per_unit", "float", "investment per unit built", lo=NONNEG),
+        C("fixed_opex_eur_per_unit_yr", "float", "fixed cost per unit online and year", lo=NONNEG),
+        C("variable_cost_eur_per_t", "float", "cost per tonne of output (inputs in recipes.csv "
+          "are accounted separately)", lo=NONNEG),
+        C("lead_time_yr", "int", "years from building to producing", lo=NONNEG),
+        C("max_units", "int", "most new units built over the horizon", required=False, default=1,
+          lo=NONNEG),
+        C("existing_units", "int", "units online at the start", required=False, default=0,
+          lo=NONNEG),
+        C("available_from", "int", "earliest year a new unit may be built", required=False),
+        C("land_ha_per_unit", "float", "land taken by one unit", required=False, default=0.0,
+          lo=NONNEG),
+        C("energy_gwh_per_yr_per_unit", "float", "energy used by one unit per year",
+          required=False, default=0.0, lo=NONNEG),
+        C("staff_fte_per_unit", "float", "staff of one unit", required=False, default=0.0,
+          lo=NONNEG),
+    )),
+    Table("recipes", "inputs each facility consumes per tonne of its output",
+          ("facility", "input"), (
+        C("facility", "id", "facility id"),
+        C("input", "id", "material consumed"),
+        C("t_per_t_output", "float", "tonnes of input per tonne of output", lo=NONNEG),
+    )),
+    Table("scrap", "end-of-life material collectable in the EU", ("material", "year"), (
+        C("material", "id", "scrap material id"),
+        C("year", "int", "calendar year"),
+        C("available_t", "float", "collectable tonnes", lo=NONNEG),
+    )),
+    Table("scenarios", "disruption scenarios", ("scenario",), (
+        C("scenario", "id", "scenario id"),
+        C("probability", "float", "probability; all sum to 1", lo=0.0, hi=1.0),
+        C("description", "text", "what happens", required=False, default=""),
+    )),
+    Table("disruptions", "supply cuts per scenario, material, country and years",
+          ("scenario", "material", "country", "year_from", "year_to"), (
+        C("scenario", "id", "scenario id"),
+        C("material", "id*", "material id or *"),
+        C("country", "id*", "country id or *"),
+        C("year_from", "int", "first year (inclusive)"),
+        C("year_to", "int", "last year (inclusive)"),
+        C("available_share", "float", "share of capacity and contracts still delivered",
+          lo=0.0, hi=1.0),
+        C("price_multiplier", "float", "spot price multiplier for the material",
+          required=False, default=1.0, lo=NONNEG),
+    )),
+    Table("demand_shocks", "demand multipliers per scenario", (
+        "scenario", "material", "year_from", "year_to"), (
+        C("scenario", "id", "scenario id"),
+        C("material", "id*", "material id or *"),
+        C("year_from", "int", "first year (inclusive)"),
+        C("year_to", "int", "last year (inclusive)"),
+        C("multiplier", "float", "factor on demand", lo=NONNEG),
+    ), optional=True),
+    Table("substitutes", "demand-side levers chosen by the model", ("option",), (
+        C("option", "id", "option id"),
+        C("material", "id", "material whose demand it avoids"),
+        C("kind", "choice", "kind of lever", choices=SUBSTITUTE_KINDS),
+        C("max_share", "float", "most of the demand it can avoid", lo=0.0, hi=1.0),
+        C("cost_eur_per_t", "float", "cost per tonne of demand avoided", lo=NONNEG),
+        C("capex_eur", "float", "one-off cost of adopting the option", required=False,
+          default=0.0, lo=NONNEG),
+        C("available_from", "int", "first year it can avoid demand", required=False),
+        C("ramp_share_per_yr", "float", "most the avoided share may grow in a year",
+          required=False, default=1.0, lo=0.0, hi=1.0),
+    ), optional=True),
+)}
+
+# scrap, disruptions and recipes may be header-only but must exist; these may be absent.
+OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if t.optional)
