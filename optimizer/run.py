@@ -17,9 +17,11 @@ from .solve import fixed_lp_duals, solve_model
 from .study import Study, load_study
 
 log = logging.getLogger(__name__)
-LIMITS = {"land_limit": ("land_ha", "land_ha_per_unit"),
-          "energy_limit": ("energy_gwh_per_yr", "energy_gwh_per_yr_per_unit"),
-          "staff_limit": ("staff_fte", "staff_fte_per_unit")}
+# Policy rows that may bind integer unit counts only: (study key, how big one step is).
+STEPPED = {"land_limit": ("limits.land_ha", "land_ha_per_unit"),
+           "energy_limit": ("limits.energy_gwh_per_yr", "energy_gwh_per_yr_per_unit"),
+           "staff_limit": ("limits.staff_fte", "staff_fte_per_unit"),
+           "budget": ("budget_eur", "capex_eur_per_unit")}
 
 
 def versions() -> dict[str, str]:
@@ -46,7 +48,8 @@ def solve_case(case: Case, duals: bool = True) -> Results:
     summary = {
         "status": outcome.status, "objective_eur": outcome.objective, "expected_cost_eur": None,
         "cvar_eur": None, "mip_gap": outcome.mip_gap, "build_s": round(build_s, 3),
-        "solve_s": round(outcome.solve_s, 3), "study": case.study.name,
+        "transfer_s": round(outcome.transfer_s, 3), "solve_s": round(outcome.solve_s, 3),
+        "extract_s": round(outcome.extract_s, 3), "study": case.study.name,
         "study_file": str(case.study.path or ""), "inputs": str(case.study.inputs),
         "inputs_sha256": case.inputs_sha256, "versions": versions(),
         "risk": case.study.risk.model_dump(), "nodes": outcome.nodes,
@@ -57,7 +60,9 @@ def solve_case(case: Case, duals: bool = True) -> Results:
         if outcome.status == "infeasible":
             tables["conflicts"] = diagnostics.explain_infeasible(case)
         return Results(summary, tables, outcome.log)
+    start_extract = time.perf_counter()
     tables = plan_tables(case, model)
+    summary["extract_s"] = round(outcome.extract_s + time.perf_counter() - start_extract, 3)
     probability = case.probability
     summary["expected_cost_eur"] = results.expected_cost(tables["costs"], probability)
     summary["cvar_eur"] = results.cvar(results.scenario_totals(tables["costs"]), probability,
@@ -83,14 +88,14 @@ def policy_duals(case: Case, model, objective: float) -> pd.DataFrame:
 
     shadow_price_pv is the rise in the objective; shadow_price is the same in the money of
     that year, were that scenario to happen (divided by probability and discount factor).
-
     Rows with continuous variables are priced by the LP with the integers fixed
-    (method lp_fixed_integers). A land, energy or staff limit binds only integer unit counts,
-    where an LP dual says nothing; it is priced by re-solving the MIP with the limit raised by
-    the footprint of one unit (method mip_difference), in EUR per unit of the limit.
+    (method lp_fixed_integers). A land, energy or staff limit binds integer unit counts only,
+    where an LP dual says nothing; so does a budget spent on facilities alone. They are
+    priced by re-solving the MIP with the limit raised by the smallest step a unit takes
+    (method mip_difference), per unit of the limit.
     """
     names = list(model.policy_keys)
-    lp = fixed_lp_duals(model, case.study.solver, [n for n in names if n not in LIMITS])
+    lp = fixed_lp_duals(model, case.study.solver, names)
     probability = dict(model.probability.items())
     rows = []
     for (name, index), price_pv in lp.items():
@@ -101,25 +106,31 @@ def policy_duals(case: Case, model, objective: float) -> pd.DataFrame:
         rows.append((name, model.policy_keys[name], where["material"], where["country"],
                      where["year"], where["scenario"], price_pv / weight, price_pv,
                      diagnostics.UNITS.get(name, "t"), "lp_fixed_integers"))
+    priced = {name for name, _ in lp}
     for name in names:
-        if name in LIMITS:
-            rows += _limit_price(case, model, name, objective)
+        if name in STEPPED and name not in priced:
+            rows += _mip_price(case, name, objective)
     return pd.DataFrame(rows, columns=COLUMNS["duals"])
 
 
-def _limit_price(case: Case, model, name: str, objective: float) -> list[tuple]:
-    key, column = LIMITS[name]
-    limits = case.study.policy.limits
-    footprints = case.facilities[column][case.facilities[column] > 0]
-    if footprints.empty:
+def _mip_price(case: Case, name: str, objective: float) -> list[tuple]:
+    """(objective - objective with the limit one step looser) / step."""
+    path, column = STEPPED[name]
+    steps = case.facilities[column][case.facilities[column] > 0]
+    if steps.empty:
         return []
-    step = float(footprints.min())
-    looser = case.study.policy.model_copy(update={"limits": limits.model_copy(
-        update={key: getattr(limits, key) + step})})
+    step = float(steps.min())
+    policy = case.study.policy
+    if "." in path:
+        key = path.split(".")[1]
+        limits = policy.limits.model_copy(update={key: getattr(policy.limits, key) + step})
+        looser = policy.model_copy(update={"limits": limits})
+    else:
+        looser = policy.model_copy(update={path: getattr(policy, path) + step})
     relaxed = solve_case(case.with_study(case.study.model_copy(update={"policy": looser})),
                          duals=False)
     if not relaxed.ok:
         return []
     price = (objective - relaxed.summary["objective_eur"]) / step
-    return [(name, f"policy.limits.{key}", "", "", "", "*", price, price,
+    return [(name, f"policy.{path}", "", "", "", "*", price, price,
              diagnostics.UNITS[name], "mip_difference")]
