@@ -7,6 +7,11 @@ contract, spot, variable, substitution, shortage, and the credits resale and sto
 
     first_stage_cost = Σ_k first_stage_component[k]
     scenario_cost[w] = Σ_k scenario_component[k,w]
+    expected_cost    = first_stage_cost + Σ_w probability[w]·scenario_cost[w]
+
+with, per scenario and discounted by discount_factor[y]: contract = Σ price·delivery,
+spot = Σ price·spot_premium·price_multiplier·spot, shortage = Σ shortage_cost·shortfall,
+resale = −Σ resale_share·price·surplus, stock_end_value = −Σ p_m·stock_level[m,last,w].
 """
 from __future__ import annotations
 

@@ -3,6 +3,13 @@
 A unit built in year y produces from y + lead_time_yr. Units may be built from
 available_from on, and only when they come online within the horizon. A facility consumes
 t_per_t_output tonnes of each recipe input per tonne of output.
+
+    units_online[f,y]  = existing_units[f] + Σ_{b + lead_time_yr[f] ≤ y} units_built[f,b]
+    units_present[f,y] = existing_units[f] + Σ_{b ≤ y} units_built[f,b]   (land, energy, staff)
+
+Costs: capex_eur_per_unit·units_built[f,y]·discount_factor[y] (capex);
+fixed_opex_eur_per_unit_yr·units_online[f,y]·discount_factor[y] (opex);
+variable_cost_eur_per_t·production[f,y,w]·discount_factor[y] (variable).
 """
 from __future__ import annotations
 

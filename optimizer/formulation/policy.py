@@ -47,33 +47,41 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         terms.add_policy(model, "country_share_limit", keys, country_share_limit,
                          "policy.max_country_share")
 
-    def share_floor(name, key, share, kind, materials, doc):
-        keys = [(mat, y, w) for mat in materials for y in years for w in ids]
-
-        def rule(m, mat, y, w):
-            return eu_output(m, kind, mat, y, w) >= share * consumption(m, mat, y, w)
-
-        rule.__doc__ = doc
-        terms.add_policy(model, name, keys, rule, key)
+    def floor_keys(materials):
+        return [(mat, y, w) for mat in materials for y in years for w in ids]
 
     if policy.min_eu_extraction_share is not None:
         mining = set(fac.loc[(fac["kind"] == "mining") & fac["country"].map(eu), "output"])
-        share_floor("eu_extraction_share", "policy.min_eu_extraction_share",
-                    policy.min_eu_extraction_share, "mining",
-                    [m for m, r in case.materials.iterrows() if r["stage"] == "raw" and m in mining],
-                    "Σ_{EU mining f of m} production[f,y,w] ≥ min_eu_extraction_share·consumption[m,y,w]"
-                    " for raw materials with an EU mining option")
+
+        def eu_extraction_share(m, mat, y, w):
+            """Σ_{EU mining f of m} production[f,y,w] ≥ min_eu_extraction_share·consumption[m,y,w]
+            for raw materials with an EU mining option"""
+            share = policy.min_eu_extraction_share
+            return eu_output(m, "mining", mat, y, w) >= share * consumption(m, mat, y, w)
+
+        raw = [m for m, r in case.materials.iterrows() if r["stage"] == "raw" and m in mining]
+        terms.add_policy(model, "eu_extraction_share", floor_keys(raw), eu_extraction_share,
+                         "policy.min_eu_extraction_share")
     if policy.min_eu_processing_share is not None:
-        share_floor("eu_processing_share", "policy.min_eu_processing_share",
-                    policy.min_eu_processing_share, "refining",
-                    [m for m, r in case.materials.iterrows() if r["stage"] == "refined"],
-                    "Σ_{EU refining f of m} production[f,y,w] ≥ min_eu_processing_share·consumption[m,y,w]"
-                    " for every refined material")
+        def eu_processing_share(m, mat, y, w):
+            """Σ_{EU refining f of m} production[f,y,w] ≥ min_eu_processing_share·consumption[m,y,w]
+            for every refined material"""
+            share = policy.min_eu_processing_share
+            return eu_output(m, "refining", mat, y, w) >= share * consumption(m, mat, y, w)
+
+        refined = [m for m, r in case.materials.iterrows() if r["stage"] == "refined"]
+        terms.add_policy(model, "eu_processing_share", floor_keys(refined), eu_processing_share,
+                         "policy.min_eu_processing_share")
     if policy.min_recycling_share is not None:
-        share_floor("recycling_share", "policy.min_recycling_share", policy.min_recycling_share,
-                    "recycling", sorted(set(fac.loc[fac["kind"] == "recycling", "output"])),
-                    "Σ_{EU recycling f of m} production[f,y,w] ≥ min_recycling_share·consumption[m,y,w]"
-                    " for materials with a recycling option")
+        def recycling_share(m, mat, y, w):
+            """Σ_{EU recycling f of m} production[f,y,w] ≥ min_recycling_share·consumption[m,y,w]
+            for materials with a recycling option"""
+            share = policy.min_recycling_share
+            return eu_output(m, "recycling", mat, y, w) >= share * consumption(m, mat, y, w)
+
+        recycled = sorted(set(fac.loc[fac["kind"] == "recycling", "output"]))
+        terms.add_policy(model, "recycling_share", floor_keys(recycled), recycling_share,
+                         "policy.min_recycling_share")
     if policy.min_stock_days is not None:
         days = policy.min_stock_days
         keys = [(mat, y) for (mat, y), d in case.base_demand.items() if d > 0 and y in years]
@@ -110,10 +118,12 @@ def _add_limits(model, case: Case, terms: Terms, years: list[int]) -> None:
             continue
         per_unit = fac[column].to_dict()
 
-        def rule(m, y, per_unit=per_unit, limit=limit):
+        def resource_limit(m, y, per_unit=per_unit, limit=limit):
+            """Σ_{f in limits.countries} per_unit[f]·units_present[f,y] ≤ limit, for land
+            (land_ha_per_unit ≤ limits.land_ha), energy (energy_gwh_per_yr_per_unit ≤
+            limits.energy_gwh_per_yr) and staff (staff_fte_per_unit ≤ limits.staff_fte);
+            units_present counts existing units and units built by y, online or not"""
             return total(per_unit[f] * m.units_present[f, y] for f in located) <= limit
 
-        rule.__doc__ = (f"Σ_{{f in limits.countries}} {column}[f]·units_present[f,y] ≤ "
-                        f"policy.limits.{key}; units_present counts existing units and units "
-                        "built by y, online or not")
-        terms.add_policy(model, name, years, rule, f"policy.limits.{key}", scale=max(limit, 1.0))
+        terms.add_policy(model, name, years, resource_limit, f"policy.limits.{key}",
+                         scale=max(limit, 1.0))
