@@ -29,8 +29,8 @@ COLUMNS = {
 
 
 def values(component) -> dict:
-    """{index: value} of a Var or Expression (0 for unset)."""
-    return {k: (pyo.value(v, exception=False) or 0.0) for k, v in component.items()}
+    """{index: value} of a Var (0 for unset)."""
+    return {k: v or 0.0 for k, v in component.extract_values().items()}
 
 
 def empty(name: str) -> pd.DataFrame:
@@ -64,36 +64,37 @@ def contracts(case: Case, model) -> pd.DataFrame:
 def flows(case: Case, model) -> pd.DataFrame:
     """Every non-zero flow of every material balance, tonnes."""
     src, fac = case.sources, case.facilities
-    rows = []
-    for comp, flow in ((model.contract_delivery, "contract"), (model.spot, "spot"),
-                       (model.surplus, "surplus")):
-        rows += [(w, y, src.at[s, "material"], flow, s, v)
-                 for (s, y, w), v in values(comp).items()]
+    material = src["material"].to_dict()
+    contract = values(model.contract)
+    rows = [(w, y, material[s], "contract", s, share * contract[s, y])
+            for (s, y, w), share in case.availability.items() if w in model.W]
+    for comp, flow in ((model.spot, "spot"), (model.surplus, "surplus")):
+        rows += [(w, y, material[s], flow, s, v) for (s, y, w), v in values(comp).items()]
     recipe = case.recipes.groupby("facility")
     inputs = {f: list(zip(r["input"], r["t_per_t_output"])) for f, r in recipe}
+    output = fac["output"].to_dict()
+    kind = {f: "recycling" if k == "recycling" else "production" for f, k in fac["kind"].items()}
     for (f, y, w), v in values(model.production).items():
-        flow = "recycling" if fac.at[f, "kind"] == "recycling" else "production"
-        rows.append((w, y, fac.at[f, "output"], flow, f, v))
+        rows.append((w, y, output[f], kind[f], f, v))
         rows += [(w, y, mat, "use", f, ratio * v) for mat, ratio in inputs.get(f, [])]
     rows += [(w, y, mat, "collection", "scrap", v)
              for (mat, y, w), v in values(model.collection).items()]
     rows += [(w, y, mat, flow, "stockpile", v)
              for comp, flow in ((model.stock_draw, "stock_draw"), (model.stock_refill, "stock_refill"))
              for (mat, y, w), v in values(comp).items()]
-    share = values(model.substitution_share)
-    demand = case.demand
-    for (o, y), v in share.items():
+    demand = case.demand.to_dict()
+    for (o, y), v in values(model.substitution_share).items():
         mat = case.substitutes.at[o, "material"]
         rows += [(w, y, mat, "substitution", o, v * demand[mat, y, w])
-                 for w in model.W if (mat, y, w) in demand.index]
+                 for w in model.W if (mat, y, w) in demand]
     frame = pd.DataFrame(rows, columns=COLUMNS["flows"])
     return frame[frame["t"].abs() > TOL].reset_index(drop=True)
 
 
 def shortfall(case: Case, model) -> pd.DataFrame:
-    rows = []
+    rows, demand = [], case.demand.to_dict()
     for (mat, y, w), v in values(model.shortfall).items():
-        d = case.demand[mat, y, w]
+        d = demand[mat, y, w]
         rows.append((w, mat, y, v, v / d if d > 0 else 0.0))
     return pd.DataFrame(rows, columns=COLUMNS["shortfall"])
 
