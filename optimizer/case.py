@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .data import read_tables
@@ -168,47 +169,66 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
     return problems
 
 
-def _covers(rows: pd.DataFrame, column: str, value, year: int) -> pd.DataFrame:
-    return rows[((rows[column] == value) | (rows[column] == "*"))
-                & (rows["year_from"] <= year) & (rows["year_to"] >= year)]
+def _grid(keys: dict[str, list]) -> pd.DataFrame:
+    """Every combination of the given key values, in order (the last key varies fastest)."""
+    index = pd.MultiIndex.from_product(list(keys.values()), names=list(keys))
+    return index.to_frame(index=False)
+
+
+def _apply(grid: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], column: str,
+           combine, default: float) -> tuple[np.ndarray, np.ndarray]:
+    """Fold each row's `column` into every grid entry it covers (`*` matches all).
+
+    `match` maps grid columns to row columns; rows cover years year_from..year_to. Returns
+    the folded values and whether any row covered each entry.
+    """
+    values = np.full(len(grid), default, dtype=float)
+    covered = np.zeros(len(grid), dtype=bool)
+    for row in rows.itertuples(index=False):
+        mask = (grid["year"].to_numpy() >= row.year_from) & (grid["year"].to_numpy() <= row.year_to)
+        for grid_col, row_col in match.items():
+            wanted = getattr(row, row_col)
+            if wanted != "*":
+                mask &= grid[grid_col].to_numpy() == wanted
+        values[mask] = combine(values[mask], getattr(row, column))
+        covered |= mask
+    return values, covered
 
 
 def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> Case:
-    """Index the checked tables and derive the scenario data (scenario index last)."""
+    """Index the checked tables and derive the scenario data (scenario index last).
+
+    Demand shocks multiply; overlapping disruption rows take the most severe: the smallest
+    available_share (per source's material and country) and the largest price_multiplier (per
+    material, for spot purchases from every country).
+    """
     years, t = study.years, tables
     scen = t["scenarios"].set_index("scenario")
     ids = list(scen.index)
     mats = t["materials"].set_index("material")
     srcs = t["sources"].set_index("source")
-
     shocks, dis = t["demand_shocks"], t["disruptions"]
-    base = t["demand"][t["demand"]["year"].isin(years)].set_index(["material", "year"])["demand_t"]
-    demand = {}
-    for (m, y), d in base.items():
-        for w in ids:
-            mult = _covers(shocks[shocks["scenario"] == w], "material", m, y)["multiplier"].prod()
-            demand[m, y, w] = float(d) * float(mult)
-    availability, multiplier, disrupted = {}, {}, set()
-    for w in ids:
-        rows_w = dis[dis["scenario"] == w]
-        for m in mats.index:
-            rows_m = rows_w[(rows_w["material"] == m) | (rows_w["material"] == "*")]
-            for y in years:
-                hit = rows_m[(rows_m["year_from"] <= y) & (rows_m["year_to"] >= y)]
-                multiplier[m, y, w] = float(hit["price_multiplier"].max()) if len(hit) else 1.0
-                if len(hit):
-                    disrupted.add((m, y, w))
-        for s, r in srcs.iterrows():
-            rows_s = rows_w[((rows_w["material"] == r["material"]) | (rows_w["material"] == "*"))
-                            & ((rows_w["country"] == r["country"]) | (rows_w["country"] == "*"))]
-            for y in years:
-                hit = rows_s[(rows_s["year_from"] <= y) & (rows_s["year_to"] >= y)]
-                availability[s, y, w] = float(hit["available_share"].min()) if len(hit) else 1.0
 
-    def series(d, names):
-        idx = pd.MultiIndex.from_tuples(list(d), names=names) if d else \
-            pd.MultiIndex.from_arrays([[]] * len(names), names=names)
-        return pd.Series(list(d.values()), index=idx, dtype=float)
+    base = t["demand"][t["demand"]["year"].isin(years)]
+    grid = _grid({"material": list(base["material"].unique()), "year": years, "scenario": ids})
+    grid = grid.merge(base[["material", "year", "demand_t"]], on=["material", "year"])
+    mult, _ = _apply(grid, shocks, {"scenario": "scenario", "material": "material"},
+                     "multiplier", np.multiply, 1.0)
+    demand = grid.set_index(["material", "year", "scenario"])["demand_t"].astype(float) * mult
+
+    grid = _grid({"material": list(mats.index), "year": years, "scenario": ids})
+    price, hit = _apply(grid, dis, {"scenario": "scenario", "material": "material"},
+                        "price_multiplier", np.maximum, 1.0)
+    keys = pd.MultiIndex.from_frame(grid)
+    disrupted = frozenset(keys[hit])
+
+    grid = _grid({"source": list(srcs.index), "year": years, "scenario": ids})
+    grid["material"] = grid["source"].map(srcs["material"])
+    grid["country"] = grid["source"].map(srcs["country"])
+    share, _ = _apply(grid, dis, {"scenario": "scenario", "material": "material",
+                                  "country": "country"}, "available_share", np.minimum, 1.0)
+    availability = pd.Series(share, index=pd.MultiIndex.from_frame(
+        grid[["source", "year", "scenario"]]))
 
     subs = t["substitutes"].set_index("option")
     subs["available_from"] = subs["available_from"].fillna(study.horizon.start)
@@ -218,11 +238,9 @@ def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> 
         study=study, materials=mats, countries=t["countries"].set_index("country"),
         sources=srcs, facilities=facs, recipes=t["recipes"].copy(),
         scrap=t["scrap"][t["scrap"]["year"].isin(years)].set_index(["material", "year"]),
-        scenarios=scen, substitutes=subs,
-        demand=series(demand, ["material", "year", "scenario"]),
-        availability=series(availability, ["source", "year", "scenario"]),
-        price_multiplier=series(multiplier, ["material", "year", "scenario"]),
-        disrupted=frozenset(disrupted), inputs_sha256=sha, tables=tables,
+        scenarios=scen, substitutes=subs, demand=demand,
+        availability=availability, price_multiplier=pd.Series(price, index=keys),
+        disrupted=disrupted, inputs_sha256=sha, tables=tables,
     )
 
 
