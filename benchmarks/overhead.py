@@ -23,7 +23,7 @@ from synthetic import generate  # noqa: E402
 from optimizer.case import load_case  # noqa: E402
 from optimizer.formulation import build_model  # noqa: E402
 from optimizer.run import plan_tables  # noqa: E402
-from optimizer.solve import solve_model, to_highs  # noqa: E402
+from optimizer.solve import new_highs, solve_model, to_highs  # noqa: E402
 from optimizer.study import load_study  # noqa: E402
 
 DEFAULT = ["4x3x10x5", "8x5x15x10", "10x6x15x40", "20x6x15x60"]
@@ -43,8 +43,7 @@ def rung(size: str, tmp: Path) -> dict:
     mps = tmp / f"{size}.mps"
     handover = to_highs(model)
     handover.highs.writeModel(str(mps))
-    alone = highspy.Highs()
-    alone.setOptionValue("output_flag", False)
+    alone = new_highs()
     alone.readModel(str(mps))
     for key, value in (("threads", 1), ("mip_rel_gap", study.solver.mip_rel_gap),
                        ("random_seed", study.solver.seed), ("time_limit", 600.0)):

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +64,28 @@ class Handover:
     columns: list       # [VarData]
 
 
+@contextmanager
+def _banner_to_stderr():
+    """HiGHS prints its banner on the C-level stdout when first created; stdout is reserved
+    for results (`--json`), so point file descriptor 1 at stderr meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance."""
+    with _banner_to_stderr():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def to_highs(model: pyo.ConcreteModel) -> Handover:
     """Compile the model to standard form and pass it to a new HiGHS instance in one call."""
     sf = LinearStandardFormCompiler().write(model, mixed_form=True)
@@ -84,8 +109,7 @@ def to_highs(model: pyo.ConcreteModel) -> Handover:
     if any(v.is_integer() for v in sf.columns):
         lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer()
                            else highspy.HighsVarType.kContinuous for v in sf.columns]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.passModel(lp)
     return Handover(h, list(sf.rows), list(sf.columns))
 
