@@ -89,3 +89,13 @@ def test_kpis_follow_the_plan(tiny_results):
     assert ((k["hhi"] > 0) & (k["hhi"] <= 1 + 1e-9)).all()
     assert (k["max_country_share"] ** 2 <= k["hhi"] + 1e-9).all()
     assert ((k["recycling_share"] >= 0) & (k["supply_risk"] >= 0)).all()
+
+
+def test_json_stdout_is_only_the_summary(tmp_path):
+    """The real process: nothing else (not even HiGHS' banner) reaches stdout."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "optimizer", "solve", str(TINY), "--json",
+                           "--out", str(tmp_path / "run")], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(done.stdout)["status"] == "optimal"
