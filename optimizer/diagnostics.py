@@ -31,8 +31,6 @@ def labels(name: str, index) -> dict:
     k = index if isinstance(index, tuple) else (index,)
     if name == "country_share_limit":
         return dict(material=k[0], country=k[1], year=k[2], scenario=k[3])
-    if name == "stock_days":
-        return dict(material=k[0], country="", year=k[1], scenario="*")
     if name in ("land_limit", "energy_limit", "staff_limit"):
         return dict(material="", country="", year=k[0], scenario="*")
     if name == "budget":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .case import Case
+from . import results
 from .results import COLUMNS
 
 
@@ -37,10 +38,9 @@ def kpis(case: Case, flows: pd.DataFrame) -> pd.DataFrame:
     eu_fac = fac[fac["country"].map(countries["eu"])]
     refined = made[made["source_or_facility"].isin(eu_fac.index[eu_fac["kind"] == "refining"])]
     recycled = made[made["source_or_facility"].isin(eu_fac.index[eu_fac["kind"] == "recycling"])]
-    demand = case.demand.rename("t").reset_index()
-    used = flows[flows["flow"] == "use"]
-    avoided = flows[flows["flow"] == "substitution"].assign(t=lambda f: -f["t"])
-    consumption = _expected(pd.concat([demand, used, avoided]), case, ["material", "year"])
+    by_scenario = results.consumption(case, flows)
+    weight = by_scenario.index.get_level_values("scenario").map(case.probability)
+    consumption = (by_scenario * weight).groupby(level=["material", "year"]).sum()
     processing = _expected(refined, case, ["material", "year"]).reindex(consumption.index).fillna(0)
     recycling = _expected(recycled, case, ["material", "year"]).reindex(consumption.index).fillna(0)
 

@@ -45,8 +45,19 @@ def builds(case: Case, model) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS["builds"])
 
 
-def stockpile(case: Case, model) -> pd.DataFrame:
-    peak = case.base_demand.groupby(level="material").max()
+def consumption(case: Case, flows: pd.DataFrame) -> pd.Series:
+    """EU consumption by (material, year, scenario): demand - substitution + use."""
+    demand = case.demand.rename("t").reset_index()
+    used = flows[flows["flow"] == "use"]
+    avoided = flows[flows["flow"] == "substitution"].assign(t=lambda f: -f["t"])
+    frame = pd.concat([demand, used, avoided])
+    return frame.groupby(["material", "year", "scenario"])["t"].sum()
+
+
+def stockpile(case: Case, model, flows: pd.DataFrame) -> pd.DataFrame:
+    """Stock capacity and the days of consumption it covers in the year and scenario that
+    consume most (the measure min_stock_days bounds)."""
+    peak = consumption(case, flows).groupby(level="material").max()
     rows = []
     for mat, cap in values(model.stock_capacity).items():
         d = peak.get(mat, 0.0)

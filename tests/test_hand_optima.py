@@ -165,3 +165,13 @@ def test_land_limit_binds_with_a_positive_shadow_price(hand):
                    policy={"limits": {"land_ha": 15}})
     assert list(results.builds["facility"]) == ["plant"]
     assert value(results.duals, "shadow_price", constraint="land_limit") == pytest.approx(3000.0)
+
+
+def test_min_stock_days_sizes_the_stock_at_its_marginal_cost(hand):
+    """219 days of 100 t is 60 t, above the fractile's 40 t; between 40 and 80 t each tonne
+    costs h - (c - p)·P(g > K) = 300 - 900·0.2 = 120 EUR, the price of the policy."""
+    results = hand(fractile_case(), policy={"min_stock_days": 219})
+    assert stock(results) == pytest.approx(60.0)
+    assert value(results.stockpile, "days_of_demand") == pytest.approx(219.0)
+    rows = results.duals[results.duals["constraint"] == "stock_days"]
+    assert rows["shadow_price_pv"].sum() == pytest.approx(120.0)

@@ -84,12 +84,14 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
                          "policy.min_recycling_share")
     if policy.min_stock_days is not None:
         days = policy.min_stock_days
-        keys = [(mat, y) for (mat, y), d in case.base_demand.items() if d > 0 and y in years]
+        consumed = sorted({mat for (mat, y, w) in set(terms.outflow) | set(model.demand_t)
+                           if case.materials.at[mat, "stage"] != "scrap"})
+        keys = [(mat, y, w) for mat in consumed for y in years for w in ids]
 
-        def stock_days(m, mat, y):
-            """stock_capacity[m] ≥ min_stock_days/365·demand_t[m,y] (demand.csv)"""
+        def stock_days(m, mat, y, w):
+            """stock_capacity[m] ≥ min_stock_days/365·consumption[m,y,w], in every scenario"""
             held = total([m.stock_capacity[mat]] if mat in m.stock_capacity else [])
-            return held >= days / DAYS_PER_YEAR * case.base_demand[mat, y]
+            return held >= days / DAYS_PER_YEAR * consumption(m, mat, y, w)
 
         terms.add_policy(model, "stock_days", keys, stock_days, "policy.min_stock_days")
     if policy.budget_eur is not None:

@@ -45,7 +45,7 @@ def plain_summary(results: Results) -> str:
     else:
         lines.append("Stock:")
         for r in stock.itertuples():
-            days = "" if pd.isna(r.days_of_demand) else f" ({r.days_of_demand:.0f} days of peak demand)"
+            days = "" if pd.isna(r.days_of_demand) else f" ({r.days_of_demand:.0f} days of peak consumption)"
             lines.append(f"  - {r.material}: {r.capacity_t:,.0f} t{days}")
     sf = results.shortfall
     if not sf.empty:
