@@ -6,8 +6,10 @@ import platform
 import time
 from importlib.metadata import version
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
+import pyomo.environ as pyo
 
 from . import diagnostics, kpis, results
 from .case import Case, load_case
@@ -40,9 +42,14 @@ def solve(study: Study | str | Path, duals: bool = True) -> Results:
     return solve_case(case, duals=duals)
 
 
-def solve_case(case: Case, duals: bool = True) -> Results:
+def solve_case(case: Case, duals: bool = True,
+               prepare: Callable[[pyo.ConcreteModel], None] | None = None) -> Results:
+    """Solve a Case. `prepare(model)`, when given, changes the built model before the solve
+    (bounds a plan or a strategy puts on its decisions); MIP-priced duals re-solve with it."""
     start = time.perf_counter()
     model = build_model(case)
+    if prepare is not None:
+        prepare(model)
     build_s = time.perf_counter() - start
     outcome = solve_model(model, case.study.solver)
     summary = {
@@ -70,20 +77,21 @@ def solve_case(case: Case, duals: bool = True) -> Results:
     if outcome.status == "feasible":
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
     if duals and model.policy_keys:
-        tables["duals"] = policy_duals(case, model, outcome.objective)
+        tables["duals"] = policy_duals(case, model, outcome.objective, prepare)
     summary["total_s"] = round(time.perf_counter() - start, 3)
     return Results(summary, tables, outcome.log)
 
 
 def plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
     flows = results.flows(case, model)
-    return {"builds": results.builds(case, model), "stockpile": results.stockpile(case, model),
+    return {"builds": results.builds(case, model),
+            "stockpile": results.stockpile(case, model, flows),
             "contracts": results.contracts(case, model), "flows": flows,
             "shortfall": results.shortfall(case, model), "costs": results.costs(model),
             "kpis": kpis.kpis(case, flows)}
 
 
-def policy_duals(case: Case, model, objective: float) -> pd.DataFrame:
+def policy_duals(case: Case, model, objective: float, prepare=None) -> pd.DataFrame:
     """Shadow price of every policy row: what tightening it by one unit would cost.
 
     shadow_price_pv is the rise in the objective; shadow_price is the same in the money of
@@ -109,11 +117,11 @@ def policy_duals(case: Case, model, objective: float) -> pd.DataFrame:
     priced = {name for name, _ in lp}
     for name in names:
         if name in STEPPED and name not in priced:
-            rows += _mip_price(case, name, objective)
+            rows += _mip_price(case, name, objective, prepare)
     return pd.DataFrame(rows, columns=COLUMNS["duals"])
 
 
-def _mip_price(case: Case, name: str, objective: float) -> list[tuple]:
+def _mip_price(case: Case, name: str, objective: float, prepare=None) -> list[tuple]:
     """(objective - objective with the limit one step looser) / step."""
     path, column = STEPPED[name]
     steps = case.facilities[column][case.facilities[column] > 0]
@@ -128,7 +136,7 @@ def _mip_price(case: Case, name: str, objective: float) -> list[tuple]:
     else:
         looser = policy.model_copy(update={path: getattr(policy, path) + step})
     relaxed = solve_case(case.with_study(case.study.model_copy(update={"policy": looser})),
-                         duals=False)
+                         duals=False, prepare=prepare)
     if not relaxed.ok:
         return []
     price = (objective - relaxed.summary["objective_eur"]) / step
