@@ -61,6 +61,14 @@ class Case:
         return frame.set_index(["material", "year"])["demand_t"].astype(float)
 
     @cached_property
+    def crisis(self) -> frozenset:
+        """{(material, year, scenario)} in which a strategic stock may be drawn: the material is
+        disrupted, or a demand shock lifts its demand above demand.csv."""
+        base = self.base_demand.reindex(self.demand.droplevel("scenario").index).to_numpy()
+        surge = self.demand.index[self.demand.to_numpy() > base * (1 + 1e-9)]
+        return self.disrupted | frozenset(surge)
+
+    @cached_property
     def normal_price(self) -> pd.Series:
         """EUR/t per material: capacity-weighted mean price of its sources (NaN without source).
 

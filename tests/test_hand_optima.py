@@ -175,3 +175,18 @@ def test_min_stock_days_sizes_the_stock_at_its_marginal_cost(hand):
     assert value(results.stockpile, "days_of_demand") == pytest.approx(219.0)
     rows = results.duals[results.duals["constraint"] == "stock_days"]
     assert rows["shadow_price_pv"].sum() == pytest.approx(120.0)
+
+
+def test_a_strategic_stock_is_drawn_only_in_a_crisis(hand):
+    """With discounting, drawing in 2026 and refilling later would pay in any scenario; a
+    strategic stock stays full in calm years and is drawn only where supply is cut."""
+    tables = fractile_case()
+    tables["demand"] = [{"material": "x", "year": y, "demand_t": 100} for y in (2026, 2027)]
+    for row in tables["disruptions"]:
+        row.update(year_from=2027, year_to=2027)
+    results = hand(tables, horizon={"start": 2026, "end": 2027}, discount_rate=0.1,
+                   policy={"min_stock_days": 146})
+    draws = results.flows[results.flows["flow"] == "stock_draw"]
+    assert stock(results) >= 40.0 - 1e-6
+    assert set(draws["scenario"]) <= {"mid", "bad"} and set(draws["year"]) <= {2027}
+    assert value(draws, "t", scenario="bad") > 0

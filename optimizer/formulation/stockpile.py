@@ -1,10 +1,15 @@
-"""The strategic stockpile: capacity chosen up front, full at the start, drawn in any scenario.
+"""The strategic stockpile: capacity chosen up front, full at the start, drawn in a crisis.
 
 A material can be stockpiled when it has a normal price p_m (the capacity-weighted mean price
 of its sources); otherwise its stock stays at initial_stock_t. The stock is filled at the start
 with (capacity − initial_stock_t) tonnes bought at p_m, costs holding_cost_eur_per_t_yr per
-tonne of capacity each year and stockpile_capex_eur_per_t per tonne of new capacity, and what
-is left at the end of the horizon is credited at p_m. Nothing forces a refill.
+tonne of capacity each year (storage and the capital it ties up) and stockpile_capex_eur_per_t
+per tonne of new capacity, and what is left at the end of the horizon is credited at p_m,
+undiscounted: its capital cost is already in the holding cost. Nothing forces a refill.
+
+A strategic stock is drawn only in a crisis of its material: a scenario-year in which the
+material is disrupted or a demand shock lifts its demand. Otherwise a stock filled at today's
+price and refilled at tomorrow's discounted one would serve as working inventory.
 """
 from __future__ import annotations
 
@@ -42,7 +47,10 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
                                    doc="strategic stock capacity [t], first stage")
     keys = [(m, y, w) for m in held for y in years for w in ids]
     model.stock_level = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock at year end [t]")
-    model.stock_draw = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock drawn [t]")
+    crisis = case.crisis
+    model.stock_draw = pyo.Var(keys, within=pyo.NonNegativeReals,
+                               bounds=lambda m, *k: (0, None if k in crisis else 0),
+                               doc="stock drawn [t], zero outside a crisis of the material")
     model.stock_refill = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock refilled [t]")
     first = years[0]
 
@@ -66,13 +74,13 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     for mat in held:
         new = model.stock_capacity[mat] - model.initial_stock_t[mat]
         fill_price = model.normal_price_eur_per_t[mat]
-        spent = mats.at[mat, "stockpile_capex_eur_per_t"] * new
+        spent = float(mats.at[mat, "stockpile_capex_eur_per_t"]) * new
         terms.capex_spent.append(spent)
         terms.cost("capex", spent)
         terms.cost("stock_fill", fill_price * new)
         terms.cost("holding", sum(model.discount_factor[y] for y in years)
-                   * mats.at[mat, "holding_cost_eur_per_t_yr"] * model.stock_capacity[mat])
+                   * float(mats.at[mat, "holding_cost_eur_per_t_yr"]) * model.stock_capacity[mat])
         for w in ids:
             terms.cost("stock_end_value",
-                       -model.discount_factor[last] * fill_price * model.stock_level[mat, last, w],
+                       -fill_price * model.stock_level[mat, last, w],
                        w)
