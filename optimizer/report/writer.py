@@ -14,6 +14,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from ..results import Results
 
 log = logging.getLogger(__name__)
@@ -70,3 +72,16 @@ def write(results: Results, out: Path | None = None, root: Path = DEFAULT_ROOT) 
         raise
     log.info("wrote %s", target)
     return target
+
+
+def read(folder: Path) -> Results:
+    """The Results of a finished run, read back from its folder (the inverse of `write`).
+
+    Only empty cells are missing values, so an id such as `nan` or `null` stays an id.
+    """
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    tables = {name: pd.read_csv(folder / f"{name}.csv", keep_default_na=False, na_values=[""])
+              for name in Results.TABLES if (folder / f"{name}.csv").is_file()}
+    log_file = folder / "highs.log"
+    return Results(summary, tables, log_file.read_text() if log_file.is_file() else "")

@@ -1,0 +1,187 @@
+"""Figures of the analyses (sweep, tornado, compare, frontier, stress), from their tables.
+
+The functions read a table generically, so they fit whatever columns an analysis writes:
+text columns are labels (the first is the row label: strategy, parameter, point...), numeric
+columns are metrics, shown in the order of PREFERRED and then money first; a swept study key
+or input column is a column whose name holds a dot or a bracket (policy.min_stock_days,
+sources.price_eur_per_t[country=cn]). Keyword arguments name the columns when guessing fails:
+
+    analysis_figures("sweep", frame, x="policy.min_stock_days", y=["expected_cost_eur"])
+    analysis_figures("tornado", frame, label="param", low="low_eur", high="high_eur")
+    analysis_figures("compare", frame, label="strategy")
+    analysis_figures("frontier", frame, x="expected_cost_eur", y="cvar_eur")
+    analysis_figures("stress", frame, by="strategy", y=["total_cost_eur"])
+"""
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .charts import COLORS, Chart, eur_scale, new_figure
+
+KINDS = ("sweep", "tornado", "compare", "frontier", "stress")
+MAX_PANELS = 4
+COUNTERS = {"year", "sample", "seed", "run", "index", "id", "draw", "iteration", "weight",
+            "bound", "rank_cost", "rank_decisions"}
+PREFERRED = ("expected_cost_eur", "total_cost_eur", "cvar_eur", "expected_shortfall_t",
+             "shortfall_t", "total_stock_t", "capex_eur")
+UNITS = ("_eur", "_t", "_share", "_days", "_t_per_yr")
+CAPTIONS = {
+    "sweep": "How the plan's metrics move as a study key or input is swept; one row of "
+             "panels per value of a second swept key, if any.",
+    "tornado": "Which inputs matter most: each bar spans the cost at the low and at the high "
+               "value of one input (in brackets), the others as in the study; the line is the "
+               "base case.",
+    "compare": "Strategies side by side, each plan evaluated against the same scenarios.",
+    "frontier": "The trade-off frontier between expected cost and risk: each point is an "
+                "optimal plan for one bound; further down and left is better on both axes.",
+    "stress": "The distribution of each metric over the stress samples (weighted by their "
+              "probability where the table gives one), or one box per strategy.",
+}
+
+
+def labels_and_metrics(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(label columns, metric columns): text, flags, years and counters are labels; a metric
+    that is zero (or missing) throughout says nothing in a figure and is left to the table."""
+    metrics = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c]) and c not in COUNTERS
+               and not swept(c) and frame[c].fillna(0).abs().max() > 0]
+    return [c for c in frame.columns if c not in metrics], metrics
+
+
+def swept(column: str) -> bool:
+    """A study key or input column (policy.min_stock_days, sources.price_eur_per_t[...])."""
+    return "." in column
+
+
+def _pick(metrics: list[str], y) -> list[str]:
+    """The metrics asked for, or up to MAX_PANELS: PREFERRED first, then money, then others."""
+    if y is not None:
+        return [y] if isinstance(y, str) else list(y)
+    rank = {c: (PREFERRED.index(c) if c in PREFERRED else len(PREFERRED) +
+                (0 if c.endswith("_eur") else 1 if c.endswith(UNITS) else 2)) for c in metrics}
+    return sorted(metrics, key=rank.get)[:MAX_PANELS]
+
+
+def _axis_label(column: str) -> tuple[float, str]:
+    """Money (…_eur, and the frontier's risk_cvar) in EUR m."""
+    return (1e6, f"{column.removesuffix('_eur')} (EUR m)") if column.endswith(("_eur", "cvar")) \
+        else (1.0, column)
+
+
+def sweep(frame: pd.DataFrame, x: str | None = None, y=None, by: str | None = None) -> Figure:
+    _, metrics = labels_and_metrics(frame)
+    keys = [c for c in frame.columns if swept(c)] or ["value" if "value" in frame else metrics[0]]
+    x = x or keys[0]
+    by = by or (keys[1] if len(keys) > 1 else None)
+    ys = _pick([m for m in metrics if m != x], y)
+    groups = list(frame.groupby(by, sort=True)) if by else [(None, frame)]
+    fig, axes = new_figure(len(groups), len(ys), width=max(5.0, 4.2 * len(ys)), height=3.0)
+    for row, (name, part) in zip(axes, groups):
+        part = part.sort_values(x)
+        for k, (ax, column) in enumerate(zip(row, ys)):
+            div, text = _axis_label(column)
+            ax.plot(part[x], part[column] / div, marker="o", color=COLORS[k % len(COLORS)])
+            ax.set_xlabel(x)
+            ax.set_title(text if name is None else f"{text} at {by} = {name}", fontsize=10,
+                         loc="left")
+    return fig
+
+
+def tornado(frame: pd.DataFrame, label: str | None = None, low: str | None = None,
+            high: str | None = None, base: str | None = None) -> Figure:
+    labels, metrics = labels_and_metrics(frame)
+    label = label or labels[0]
+    low = low or next(c for c in metrics if c.startswith("low"))
+    high = high or next(c for c in metrics if c.startswith("high"))
+    base = base or next((c for c in metrics if c.startswith("base")), None)
+    rows = frame.assign(span=(frame[high] - frame[low]).abs()).sort_values("span")
+    names = rows[label].astype(str)
+    if {"low", "high"} <= set(frame.columns) - {low, high}:
+        names = [f"{n} [{a:g} to {b:g}]" for n, a, b in zip(names, rows["low"], rows["high"])]
+    div, unit = eur_scale(list(rows[low]) + list(rows[high]))
+    fig, axes = new_figure(height=0.45 * len(rows) + 1.3)
+    ax = axes[0, 0]
+    centre = rows[base] if base else (rows[low] + rows[high]) / 2
+    ax.barh(names, (rows[low] - centre) / div, left=centre / div, color=COLORS[0],
+            label=f"at the low value ({low})")
+    ax.barh(names, (rows[high] - centre) / div, left=centre / div, color=COLORS[1],
+            label=f"at the high value ({high})")
+    if base:
+        ax.axvline(rows[base].iloc[0] / div, color="#333333", linewidth=1, label="base")
+    ax.set_xlabel(unit if low.endswith("_eur") else "")
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def compare(frame: pd.DataFrame, label: str | None = None, y=None) -> Figure:
+    labels, metrics = labels_and_metrics(frame)
+    label = label or labels[0]
+    ys = _pick(metrics, y)
+    fig, axes = new_figure(1, len(ys), width=max(5.0, 3.6 * len(ys)),
+                           height=0.35 * len(frame) + 1.6)
+    colors = [COLORS[i % len(COLORS)] for i in range(len(frame))]
+    for ax, column in zip(axes[0], ys):
+        div, text = _axis_label(column)
+        bars = ax.barh(frame[label].astype(str), frame[column] / div, color=colors)
+        ax.bar_label(bars, fmt="{:,.4g}", fontsize=7, padding=2)
+        ax.margins(x=0.2)
+        ax.set_title(text, fontsize=10, loc="left")
+        ax.invert_yaxis()
+    for ax in axes[0, 1:]:
+        ax.set_yticks([])
+    return fig
+
+
+def frontier(frame: pd.DataFrame, x: str | None = None, y: str | None = None,
+             label: str | None = None) -> Figure:
+    labels, metrics = labels_and_metrics(frame)
+    risk = next((c for c in frame.columns if c.startswith("risk_")), None)
+    x = x or _pick(metrics, None)[0]
+    y = y or risk or _pick([m for m in metrics if m != x], None)[0]
+    label = label or next((c for c in labels if c not in COUNTERS), None)
+    (xdiv, xtext), (ydiv, ytext) = _axis_label(x), _axis_label(y)
+    rows = frame.sort_values(x)
+    fig, axes = new_figure(width=7.0, height=4.2)
+    ax = axes[0, 0]
+    ax.plot(rows[x] / xdiv, rows[y] / ydiv, marker="o", color=COLORS[0])
+    if label:
+        for _, r in rows.iterrows():
+            ax.annotate(str(r[label]), (r[x] / xdiv, r[y] / ydiv), textcoords="offset points",
+                        xytext=(4, 4), fontsize=8)
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.set_xlabel(xtext)
+    ax.set_ylabel(ytext)
+    return fig
+
+
+def stress(frame: pd.DataFrame, by: str | None = None, y=None) -> Figure:
+    _, metrics = labels_and_metrics(frame)
+    by = by or next((c for c in ("strategy", "plan") if c in frame), None)
+    ys = _pick(metrics, y)
+    fig, axes = new_figure(1, len(ys), width=max(5.0, 3.6 * len(ys)), height=3.4)
+    for ax, column in zip(axes[0], ys):
+        div, text = _axis_label(column)
+        if by:
+            groups = list(frame.groupby(by, sort=False))
+            ax.boxplot([g[column].dropna() / div for _, g in groups])
+            ax.set_xticks(range(1, len(groups) + 1), [str(n) for n, _ in groups])
+        else:
+            weights = frame.get("weight")
+            ax.hist(frame[column] / div, bins=30, weights=weights, color=COLORS[0])
+            ax.set_ylabel("probability" if weights is not None else "samples")
+        ax.set_title(text, fontsize=10, loc="left")
+    return fig
+
+
+DRAW = {"sweep": sweep, "tornado": tornado, "compare": compare, "frontier": frontier,
+        "stress": stress}
+
+
+def analysis_figures(kind: str, frame: pd.DataFrame, **columns) -> list[Chart]:
+    """The figures of one analysis table (kind one of KINDS); see the module doc for columns."""
+    if kind not in DRAW:
+        raise ValueError(f"unknown analysis {kind!r}; expected one of {', '.join(KINDS)}")
+    if frame.empty:
+        return [Chart(kind, kind.capitalize(), "", note=f"The {kind} table is empty.")]
+    return [Chart(kind, kind.capitalize(), CAPTIONS[kind], DRAW[kind](frame, **columns))]

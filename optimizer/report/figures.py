@@ -1,0 +1,295 @@
+"""The figures of one run's report, drawn from its Results as read back from its folder.
+
+Each function returns a `Chart`: a matplotlib Figure (or None, with a note saying why there
+is nothing to draw) and a caption telling a reader how to read it. `countries` maps source
+and facility ids to their country, for labels; ids it lacks are shown as they are.
+"""
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ..results import Results, scenario_totals
+from .charts import COLORS, Chart, code, eur_scale, grid, new_figure, numeric
+
+log = logging.getLogger(__name__)
+BLUES = ["#0072b2", "#56b4e9", "#3969ac", "#9ecae1", "#08306b"]   # production in the mix
+WARM = ["#e69f00", "#cc79a7", "#d55e00", "#f0e442", "#999999", "#f2b701", "#e73f74",
+        "#8c564b", "#bcbd22", "#ff9da7", "#c49c94", "#ffbb78"]      # imports in the mix
+FIXED = {"recycling": "#2ca25f", "substitution": "#b8e186", "stock draw": "#6a3d9a",
+         "shortfall": "#d7191c", "other imports": "#dddddd"}
+SUPPLY = ("contract", "spot", "production", "recycling", "stock_draw", "substitution")
+MAX_ORIGINS = 8    # per material; smaller importers are summed as "other imports"
+MAX_BARS = 30      # material-scenario rows in the shortfall figure
+
+
+def worst_scenarios(results: Results, n: int = 3) -> list[str]:
+    """Scenarios by total cost, the costliest first; of equal costs, the least likely first
+    (a disruption rather than the calm case)."""
+    totals = scenario_totals(numeric(results.costs, "eur")).round(2)
+    rank = pd.DataFrame({"cost": totals, "p": totals.index.map(results.summary["probability"])})
+    return list(rank.sort_values(["cost", "p"], ascending=[False, True]).index[:n])
+
+
+def demand_materials(results: Results) -> list[str]:
+    """Materials with a demand (scrap has none), in the order the run lists them."""
+    return list(dict.fromkeys(results.shortfall["material"]))
+
+
+def _origins(results: Results, countries: dict[str, str]) -> pd.DataFrame:
+    """Flows that meet demand, labelled by origin: import country, production, recycling..."""
+    f = numeric(results.flows[results.flows["flow"].isin(SUPPLY)], "t")
+
+    def origin(flow: str, where: str) -> str:
+        if flow in ("contract", "spot"):
+            return f"imports {code(countries.get(where, where))}"
+        if flow == "production":
+            return f"production {code(countries[where])}" if where in countries else "production"
+        return flow.replace("_", " ")
+
+    f["origin"] = [origin(a, b) for a, b in zip(f["flow"], f["source_or_facility"])]
+    short = numeric(results.shortfall, "shortfall_t").rename(columns={"shortfall_t": "t"})
+    short["origin"] = "shortfall"
+    columns = ["scenario", "year", "material", "origin", "t"]
+    return pd.concat([f[columns], short[columns]])
+
+
+def _palette(labels) -> dict[str, str]:
+    """Fixed colours for recycling, stock, substitution and shortfall; blues for production,
+    warm colours for imports, given in the order of `labels` (largest first)."""
+    blues, warm = iter(BLUES * 10), iter(WARM * 10)
+    return {o: FIXED.get(o) or next(blues if o.startswith("production") else warm)
+            for o in labels}
+
+
+def supply_mix(results: Results, countries: dict[str, str]) -> Chart:
+    flows, probability = _origins(results, countries), results.summary["probability"]
+    views = [("expected (probability-weighted)", None)] + [
+        (f"costliest scenario: {w}", w) for w in worst_scenarios(results, 1)
+        if len(probability) > 1]
+    mats = demand_materials(results)
+    years = sorted(flows["year"].unique())
+    volume = flows.groupby("origin")["t"].sum().sort_values(ascending=False)
+    colors = {**FIXED, **_palette(volume.index)}     # one colour per origin in every row
+    fig, axes = new_figure(len(mats), len(views), height=2.8)
+    for row, mat in zip(axes, mats):
+        part = flows[flows["material"] == mat]
+        totals = part.groupby("origin")["t"].sum().sort_values(ascending=False)
+        labels = [o for o in totals.index if totals[o] > 1e-6]
+        imports = [o for o in labels if o.startswith("imports ")]
+        small = set(imports[MAX_ORIGINS - (len(labels) - len(imports)):]) if \
+            len(labels) > MAX_ORIGINS else set()
+        part = part.assign(origin=part["origin"].where(~part["origin"].isin(small),
+                                                       "other imports"))
+        labels = [o for o in labels if o not in small] + (["other imports"] if small else [])
+        for ax, (title, scenario) in zip(row, views):
+            view = (part.assign(t=part["t"] * part["scenario"].map(probability))
+                    if scenario is None else part[part["scenario"] == scenario])
+            table = (view.pivot_table(index="year", columns="origin", values="t", aggfunc="sum")
+                     .reindex(index=years, columns=labels).fillna(0.0))
+            ax.stackplot(years, [table[o] for o in labels], labels=labels,
+                         colors=[colors[o] for o in labels], alpha=0.9)
+            ax.set_title(f"{mat}: {title}", fontsize=10, loc="left")
+            ax.set_ylabel("t/yr")
+            ax.set_xlim(years[0], years[-1])
+        row[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return Chart("supply_mix", "Supply mix by origin", "Where each material comes from, year by "
+                 "year: imports by country (contracted and spot), EU production, recycling, "
+                 "stock draws and avoided demand, with unmet demand (shortfall) on top. Left: "
+                 "the probability-weighted mean over scenarios; right: the costliest scenario. "
+                 "The total includes what EU plants consume as inputs.", fig)
+
+
+def stock_levels(results: Results) -> Chart:
+    stock = numeric(results.stockpile, "capacity_t")
+    stock = stock[stock["capacity_t"] > 1e-6]
+    title = "Strategic stock under the worst scenarios"
+    if stock.empty:
+        return Chart("stock", title, "", note="This plan holds no strategic stock.")
+    flows = numeric(results.flows[results.flows["flow"].isin(["stock_draw", "stock_refill"])], "t")
+    years = sorted(int(y) for y in results.shortfall["year"].unique())
+    worst = worst_scenarios(results)
+    fig, axes = grid(len(stock))
+    for ax, r in zip(axes, stock.itertuples()):
+        for k, scenario in enumerate(worst):
+            part = flows[(flows["material"] == r.material) & (flows["scenario"] == scenario)]
+            net = (part.assign(t=part["t"].where(part["flow"] == "stock_refill", -part["t"]))
+                   .groupby("year")["t"].sum().reindex(years, fill_value=0.0))
+            level = list(r.capacity_t + net.cumsum())
+            ax.step([*years, years[-1] + 1], [*level, level[-1]], where="post", color=COLORS[k],
+                    label=scenario, linewidth=3.6 - 1.2 * k)   # nested when they coincide
+        ax.axhline(r.capacity_t, color="#333333", linestyle="--", linewidth=1,
+                   label=f"capacity {r.capacity_t:,.0f} t")
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(f"{r.material}: stock at year end (t)", fontsize=10, loc="left")
+    axes[0].legend(fontsize=8, frameon=False)
+    return Chart("stock", title, "Stock capacity chosen before any scenario is known (dashed) "
+                 "and the stock left at the end of each year in the three costliest scenarios: "
+                 "a dip is the stockpile bridging a disruption.", fig)
+
+
+def build_timeline(results: Results) -> Chart:
+    builds = results.builds.sort_values(["year_built", "facility"])
+    title = "Build timeline"
+    if builds.empty:
+        return Chart("builds", title, "", note="This plan builds no new facility.")
+    end = int(numeric(results.shortfall, "year")["year"].max()) + 1
+    fig, axes = new_figure(height=0.5 * len(builds) + 1.4)
+    ax = axes[0, 0]
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    labels = []
+    for i, r in enumerate(builds.itertuples()):
+        ax.barh(i, r.year_online - r.year_built, left=r.year_built, color="#fdd49e",
+                edgecolor="#e69f00", hatch="//", label="under construction" if i == 0 else None)
+        ax.barh(i, end - r.year_online, left=r.year_online, color="#0072b2",
+                label="producing" if i == 0 else None)
+        ax.text(r.year_built + 0.1, i, f"{r.year_online - r.year_built} yr", va="center",
+                fontsize=8)
+        labels.append(f"{r.units} × {r.facility} ({r.kind}, {code(r.country)})")
+    ax.set_yticks(range(len(builds)), labels)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("year")
+    fig.legend(loc="outside upper right", fontsize=8, frameon=False, ncols=2)
+    return Chart("builds", title, "Each new facility from the decision to build (hatched: its "
+                 "lead time) to the end of the horizon (solid: producing).", fig)
+
+
+def shortfall(results: Results) -> Chart:
+    sf = numeric(results.shortfall, "shortfall_t", "share_of_demand")
+    title = "Shortfall by material and scenario"
+    hit = (sf.groupby(["material", "scenario"], sort=False)
+           .agg(t=("shortfall_t", "sum"), worst=("share_of_demand", "max")))
+    hit = hit[hit["t"] > 1e-6]
+    if hit.empty:
+        return Chart("shortfall", title, "", note="No shortfall in any scenario: demand is met "
+                     "in full every year.")
+    probability = results.summary["probability"]
+    order = {m: i for i, m in enumerate(demand_materials(results))}
+    hit = hit.reset_index()
+    hit = hit.assign(rank=hit["material"].map(order)).sort_values(["rank", "worst"],
+                                                                  ascending=[True, False])
+    more = max(0, len(hit) - MAX_BARS)
+    hit = hit.head(MAX_BARS)
+    fig, axes = new_figure(height=0.32 * len(hit) + 1.2)
+    ax = axes[0, 0]
+    names = [f"{r.material} · {r.scenario} (p={probability[r.scenario]:.2f})"
+             for r in hit.itertuples()]
+    ax.barh(names, hit["worst"], color=FIXED["shortfall"])
+    for k, r in enumerate(hit.itertuples()):
+        ax.text(r.worst, k, f" {r.t:,.0f} t over the horizon", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, min(1.0, hit["worst"].max() * 1.35))
+    ax.xaxis.set_major_formatter("{x:.0%}")
+    ax.set_xlabel("unmet share of demand in the worst year")
+    return Chart("shortfall", title, "Each material and scenario with unmet demand: the "
+                 "worst year's shortfall as a share of demand, and the tonnes short over the "
+                 "horizon. Materials and scenarios without shortfall are left out"
+                 + (f"; {more} more rows are in shortfall.csv." if more else "."), fig)
+
+
+def cost_breakdown(results: Results) -> Chart:
+    costs = numeric(results.costs, "eur")
+    probability = results.summary["probability"]
+    weight = costs["scenario"].map(lambda w: 1.0 if w == "*" else probability.get(w, 0.0))
+    expected = (costs["eur"] * weight).groupby(costs["component"]).sum()
+    expected = expected[expected.abs() > 1e-6].sort_values()
+    totals = scenario_totals(costs).sort_values()
+    div, unit = eur_scale(expected.values)
+    fig, axes = new_figure(1, 2, height=max(3.2, 0.35 * max(len(expected), len(totals)) + 1.2))
+    ax = axes[0, 0]
+    ax.barh(expected.index, expected / div,
+            color=["#009e73" if v < 0 else "#0072b2" for v in expected])
+    ax.set_title("expected cost by component (present value)", fontsize=10, loc="left")
+    ax.set_xlabel(unit)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax = axes[0, 1]
+    div, unit = 1e6, "EUR m"
+    names = [f"{w} (p={probability[w]:.2f})" for w in totals.index]
+    ax.hlines(names, totals.min() / div, totals / div, color="#56b4e9", linewidth=2)
+    ax.plot(totals / div, names, "o", color="#0072b2")
+    ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+    for value, label, style in ((results.summary.get("expected_cost_eur"), "expected", "--"),
+                                (results.summary.get("cvar_eur"), "CVaR", ":")):
+        if value is not None:
+            ax.axvline(value / div, color="#333333", linestyle=style, label=f"{label} "
+                       f"{value / div:,.1f} {unit}")
+    ax.margins(x=0.15, y=0.2)
+    ax.set_title("total cost per scenario (axis not from zero)", fontsize=10, loc="left")
+    ax.set_xlabel(unit)
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    return Chart("costs", "Cost breakdown", "Left: what the plan is expected to cost, by "
+                 "component (credits such as resale and the value of stock left at the end "
+                 "are negative). Right: the total in each scenario, against the expected "
+                 "cost and the CVaR (mean of the worst tail).", fig)
+
+
+def concentration(results: Results) -> Chart:
+    kpis = numeric(results.kpis, "max_country_share", "eu_processing_share", "recycling_share")
+    title = "Supply concentration"
+    panels = [(column, label, cmap) for column, label, cmap in (
+        ("max_country_share", "largest non-EU supplier's share", "YlOrRd"),
+        ("eu_processing_share", "EU processing share", "Blues"),
+        ("recycling_share", "recycling share", "Greens"))
+        if column in kpis and kpis[column].fillna(0).abs().max() > 1e-6]
+    if kpis.empty or not panels:
+        return Chart("concentration", title, "", note="No supply indicators for this run.")
+    tables = [kpis.pivot_table(index="material", columns="year", values=c, sort=False)
+              for c, _, _ in panels]
+    tables = [t[t.fillna(0).max(axis=1) > 1e-6] if c != "max_country_share" else
+              t.dropna(how="all") for t, (c, _, _) in zip(tables, panels)]
+    fig = Figure(figsize=(11, sum(0.26 * len(t) + 0.9 for t in tables)), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False,
+                        height_ratios=[len(t) + 3 for t in tables])[:, 0]
+    for ax, table, (_, label, cmap) in zip(axes, tables, panels):
+        image = ax.imshow(table.to_numpy(float), aspect="auto", cmap=cmap, vmin=0, vmax=1)
+        ax.set_yticks(range(len(table)), table.index)
+        ax.set_xticks(range(len(table.columns)), [str(int(y)) for y in table.columns],
+                      fontsize=8)
+        if table.size <= 400:
+            for (i, j), v in pd.DataFrame(table.to_numpy(float)).stack().dropna().items():
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6.5,
+                        color="white" if v > 0.6 else "#222222")
+        ax.set_title(label, fontsize=10, loc="left")
+        fig.colorbar(image, ax=ax, format="{x:.0%}", fraction=0.03, pad=0.01)
+    return Chart("concentration", title, "Supply-risk indicators per material and year "
+                 "(probability-weighted): the share of demand met by the largest non-EU "
+                 "supplier (red is concentrated), by EU refining and by recycling (materials "
+                 "with none are left out of those two).", fig)
+
+
+def shadow_prices(results: Results) -> Chart:
+    duals = numeric(results.duals, "shadow_price_pv")
+    title = "Policy shadow prices"
+    if duals.empty or duals["shadow_price_pv"].abs().max() <= 1e-6:
+        return Chart("duals", title, "", note="No policy constraint binds (or the study "
+                     "imposes none): no policy raises the cost of this plan at the margin.")
+    text = duals.fillna({"policy": "", "material": "", "unit": ""}).astype({"material": str})
+    label = (text["policy"].str.removeprefix("policy.") + " " + text["material"]).str.strip()
+    per = duals.groupby(label + " [" + text["unit"] + "]")["shadow_price_pv"].sum()
+    per = per[per.abs() > 1e-6].sort_values(key=abs).tail(15)
+    div, unit = eur_scale(per.values)
+    fig, axes = new_figure(height=0.4 * len(per) + 1.3)
+    axes[0, 0].barh(per.index, per / div, color="#cc79a7")
+    axes[0, 0].set_xlabel(f"{unit} (present value) per unit of the policy, summed over years and "
+                  "scenarios")
+    return Chart("duals", title, "What each binding policy costs at the margin: the rise in "
+                 "expected cost if it were tightened by one unit (a tonne, or the unit shown) "
+                 "in every year and scenario where it binds. The table below lists the rows.",
+                 fig)
+
+
+def plan_figures(results: Results, countries: dict[str, str] | None = None) -> list[Chart]:
+    """Every figure of a run with a plan, in the order the report shows them."""
+    known = {**dict(zip(results.contracts["source"], results.contracts["country"])),
+             **dict(zip(results.builds["facility"], results.builds["country"])),
+             **(countries or {})}
+    charts = [build_timeline(results), supply_mix(results, known), stock_levels(results),
+              shortfall(results), cost_breakdown(results), concentration(results),
+              shadow_prices(results)]
+    log.debug("drew %d figures", sum(c.figure is not None for c in charts))
+    return charts

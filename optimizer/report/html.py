@@ -1,0 +1,249 @@
+"""The report of a finished run or analysis: figures/*.png and one self-contained report.html.
+
+The page needs no network: images are embedded as base64 data URIs, the CSS is inline and
+there is no script. It reads the files of the folder, so it works on any finished run (the
+dataset the run read only names the country of spot-only sources and existing facilities in
+figures, and only while its sha256 is the run's):
+
+    optimizer.report.write_report("results/tiny-20260101-120000", xlsx=True)
+
+An analysis writes its tables into its folder as <kind>.csv (sweep.csv, tornado.csv,
+compare.csv, frontier.csv, stress.csv) and calls `write_report(folder)`; a folder may hold a
+run (summary.json), analysis tables, or both.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import logging
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..results import Results
+from .analyses import KINDS, analysis_figures
+from .charts import Chart, numeric
+from .figures import plan_figures
+from .output import publish
+from .text import _eur as money
+from .text import plain_summary
+from .writer import read
+
+log = logging.getLogger(__name__)
+MAX_ROWS = 40
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2733;
+background:#f5f7fa;line-height:1.45}
+main{max-width:1180px;margin:0 auto;padding:24px 32px 48px;background:#fff}
+h1{font-size:1.7em;margin:0 0 4px}h2{font-size:1.3em;margin:36px 0 6px;padding-top:12px;
+border-top:2px solid #e3e8ef}h3{font-size:1.05em;margin:18px 0 6px}
+.status{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff}
+.ok{background:#1a7f37}.warn{background:#b35900}.bad{background:#c62828}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.card{flex:1 1 150px;border:1px solid #e3e8ef;border-radius:8px;padding:10px 14px}
+.card b{display:block;font-size:1.3em}.card span{color:#5b6776;font-size:.85em}
+nav{font-size:.9em;margin:8px 0}nav a{margin-right:14px;color:#0b5cad}
+.plan{background:#f0f6ff;border-left:4px solid #0b5cad;padding:10px 18px;border-radius:4px}
+.plan ul{margin:4px 0 8px}.caption{color:#4a5563;max-width:900px}
+.note{color:#4a5563;font-style:italic}
+img{max-width:100%;height:auto;display:block;margin:8px 0}
+table{border-collapse:collapse;font-size:.85em;margin:8px 0;display:block;
+overflow-x:auto;max-width:100%}
+th,td{border-bottom:1px solid #e3e8ef;padding:3px 10px;text-align:left;vertical-align:top}
+th{background:#f0f3f7}.n{text-align:right;white-space:nowrap}
+footer{margin-top:40px;color:#6b7785;font-size:.8em}
+"""
+
+
+def _png(chart: Chart) -> bytes:
+    buffer = io.BytesIO()
+    chart.figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _cell(x, year: bool) -> str:
+    if pd.isna(x):
+        return ""
+    if isinstance(x, float) and year and x.is_integer():
+        return str(int(x))
+    if isinstance(x, float) and not year:
+        return f"{x:,.0f}" if abs(x) >= 100 else "0" if abs(x) < 1e-6 else f"{x:.3g}"
+    return str(x)
+
+
+def table(frame: pd.DataFrame, limit: int = MAX_ROWS) -> str:
+    """An HTML table of the first rows; numbers right-aligned with thousands separators."""
+    more = f"<p class='note'>{len(frame) - limit} more rows in the CSV file.</p>" \
+        if len(frame) > limit else ""
+    align = ["n" if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame]
+    head = "".join(f"<th class='{a}'>{html.escape(str(c))}</th>" for c, a in zip(frame, align))
+    year = ["year" in str(c) for c in frame]
+    rows = "".join("<tr>" + "".join(f"<td class='{a}'>{html.escape(_cell(v, y))}</td>"
+                                    for v, a, y in zip(row, align, year)) + "</tr>"
+                   for row in frame.head(limit).itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}"
+
+
+def _plan_html(text: str) -> str:
+    """plain_summary's lines as paragraphs and lists."""
+    out, items = [], []
+    for line in text.splitlines()[1:]:
+        if line.startswith("  - "):
+            items.append(f"<li>{html.escape(line[4:])}</li>")
+            continue
+        if items:
+            out.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        out.append(f"<p>{html.escape(line)}</p>")
+    if items:
+        out.append(f"<ul>{''.join(items)}</ul>")
+    return "<div class='plan'>" + "".join(out) + "</div>"
+
+
+def _section(chart: Chart, pngs: dict[str, bytes], extra: str = "") -> tuple[str, str, str]:
+    """(anchor, title, body) of one figure, its PNG drawn into pngs."""
+    body = f"<p class='note'>{html.escape(chart.note)}</p>"
+    if chart.figure is not None:
+        pngs[chart.name] = _png(chart)
+        data = base64.b64encode(pngs[chart.name]).decode()
+        body = (f"<p class='caption'>{html.escape(chart.caption)}</p><img alt='"
+                f"{html.escape(chart.title)}' src='data:image/png;base64,{data}'>")
+    return chart.name, chart.title, body + extra
+
+
+def _cards(s: dict) -> str:
+    eur = [("expected cost (present value)", s.get("expected_cost_eur")),
+           ("CVaR of cost", s.get("cvar_eur")), ("objective", s.get("objective_eur"))]
+    cards = [(money(v), k) for k, v in eur if v is not None]
+    if s.get("mip_gap") is not None:
+        cards.append((f"{s['mip_gap']:.2%}", "MIP gap"))
+    cards.append((f"{len(s.get('probability', {}))}", "scenarios"))
+    if s.get("total_s") is not None:
+        cards.append((f"{s['total_s']:.1f} s", "build + solve"))
+    return "<div class='cards'>" + "".join(
+        f"<div class='card'><b>{html.escape(v)}</b><span>{html.escape(k)}</span></div>"
+        for v, k in cards) + "</div>"
+
+
+def countries(summary: dict) -> dict[str, str]:
+    """Country of every source and facility, from the run's dataset if it is still the one
+    the run read (same sha256): the output tables name the country of contracted sources and
+    built facilities only. Empty when the dataset has moved or changed."""
+    from ..case import _sha256
+    from ..data import read_tables
+
+    inputs = Path(summary.get("inputs") or "")
+    if not inputs.exists() or _sha256(inputs) != summary.get("inputs_sha256"):
+        return {}
+    tables, _, problems = read_tables(inputs)
+    if problems:
+        return {}
+    return {**dict(zip(tables["sources"]["source"], tables["sources"]["country"])),
+            **dict(zip(tables["facilities"]["facility"], tables["facilities"]["country"]))}
+
+
+def _plan_sections(results: Results, pngs: dict[str, bytes]) -> list[tuple[str, str, str]]:
+    duals = numeric(results.duals, "shadow_price_pv")
+    duals = duals.reindex(duals["shadow_price_pv"].abs().sort_values(ascending=False).index)
+    stock = numeric(results.stockpile, "capacity_t")
+    tables = {"builds": table(results.builds) if not results.builds.empty else "",
+              "stock": table(stock) if stock["capacity_t"].max() > 1e-6 else "",
+              "costs": table(_cost_table(results)),
+              "duals": table(duals[duals["shadow_price_pv"].abs() > 1e-6]) if len(duals) else ""}
+    return [_section(c, pngs, tables.get(c.name, ""))
+            for c in plan_figures(results, countries(results.summary))]
+
+
+def _cost_table(results: Results) -> pd.DataFrame:
+    """EUR by component: first stage, each scenario and the probability-weighted expectation."""
+    costs = numeric(results.costs, "eur")
+    wide = costs.pivot_table(index="component", columns="scenario", values="eur", aggfunc="sum",
+                             sort=False).fillna(0.0)
+    weights = pd.Series({w: 1.0 if w == "*" else results.summary["probability"].get(w, 0.0)
+                         for w in wide.columns})
+    wide.insert(0, "expected", wide.mul(weights).sum(axis=1))
+    wide = wide.rename(columns={"*": "first stage"})
+    wide = wide[wide.abs().max(axis=1) > 0.5]
+    wide.loc["total"] = wide.sum()
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def _infeasible(results: Results) -> tuple[str, str, str]:
+    from ..diagnostics import summarize_conflicts
+
+    labels = ("material", "country", "year", "scenario")
+    conflicts = results.conflicts.astype(dict.fromkeys(labels, object)).fillna(
+        dict.fromkeys(labels, ""))
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in summarize_conflicts(conflicts))
+    return ("conflicts", "Why there is no plan", "<p>These policy constraints cannot all be "
+            f"met:</p><ul>{items}</ul>{table(conflicts)}")
+
+
+def is_run(folder: Path) -> bool:
+    """A folder written by `writer.write` (an analysis folder may hold other summaries)."""
+    return (folder / "summary.json").is_file() and (folder / "flows.csv").is_file()
+
+
+def render(folder: Path, pngs: dict[str, bytes]) -> str:
+    """The page for a folder; the PNG of every figure is drawn into pngs by name."""
+    results = read(folder) if is_run(folder) else None
+    sections, title, head = [], folder.name, ""
+    if results is not None:
+        s = results.summary
+        title = s["study"]
+        cls = {"optimal": "ok", "feasible": "warn"}.get(results.status, "bad")
+        head = (f"<p><span class='status {cls}'>{html.escape(results.status)}</span> "
+                f"study file {html.escape(str(s.get('study_file', '')))}</p>{_cards(s)}")
+        if results.ok:
+            sections.append(("plan", "The plan in plain language",
+                             _plan_html(plain_summary(results))))
+            sections += _plan_sections(results, pngs)
+        elif results.status == "infeasible":
+            sections.append(_infeasible(results))
+        else:
+            sections.append(("status", "No plan", f"<p>The solver stopped without a plan "
+                             f"({html.escape(results.status)}); see highs.log.</p>"))
+    for kind in KINDS:
+        if (folder / f"{kind}.csv").is_file():
+            frame = pd.read_csv(folder / f"{kind}.csv", keep_default_na=False, na_values=[""])
+            sections += [_section(c, pngs, table(frame)) for c in analysis_figures(kind, frame)]
+    known = {*Results.TABLES, *KINDS}
+    for path in sorted(p for p in folder.glob("*.csv") if p.stem not in known):
+        sections.append((path.stem, path.stem.replace("_", " ").capitalize(), table(
+            pd.read_csv(path, keep_default_na=False, na_values=[""]))))
+    nav = "".join(f"<a href='#{a}'>{html.escape(t)}</a>" for a, t, _ in sections)
+    body = "".join(f"<h2 id='{a}'>{html.escape(t)}</h2>{b}" for a, t, b in sections)
+    stamp = f"{datetime.now():%Y-%m-%d %H:%M}"
+    foot = (f"Made by crmplan {version('crmplan')} on {stamp} from the files of "
+            f"{html.escape(str(folder.resolve()))}.")
+    if results is not None:
+        foot += f" Inputs {html.escape(str(results.summary.get('inputs', '')))} (sha256 " \
+                f"{html.escape(str(results.summary.get('inputs_sha256', ''))[:12])})."
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='generator'"
+            f" content='crmplan report'><meta name='viewport' content='width=device-width'>"
+            f"<title>crmplan: {html.escape(title)}</title><style>{CSS}</style></head><body><main>"
+            f"<h1>{html.escape(title)}</h1>{head}<nav>{nav}</nav>{body}"
+            f"<footer>{foot}</footer></main></body></html>\n")
+
+
+def write_report(folder: str | Path, xlsx: bool = False) -> Path:
+    """Write report.html and figures/*.png (and results.xlsx) into a finished folder."""
+    folder = Path(folder)
+    if not is_run(folder) and not any((folder / f"{k}.csv").is_file() for k in KINDS):
+        raise InputError([Problem(str(folder), None, None, None, "a results folder (with "
+                                  "summary.json) or analysis tables (" +
+                                  ", ".join(f"{k}.csv" for k in KINDS) + ")")])
+    pngs: dict[str, bytes] = {}
+    page = render(folder, pngs)
+    files = {f"figures/{name}.png": data for name, data in pngs.items()}
+    files["report.html"] = page.encode()
+    if xlsx:
+        from .excel import results_workbook
+        files["results.xlsx"] = results_workbook(folder)
+    publish(folder, files)
+    log.info("wrote %s (%d figures)", folder / "report.html", len(pngs))
+    return folder / "report.html"
