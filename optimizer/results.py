@@ -111,8 +111,10 @@ def shortfall(case: Case, model) -> pd.DataFrame:
 
 
 def costs(model) -> pd.DataFrame:
-    rows = [("*", k, pyo.value(model.first_stage_component[k])) for k in FIRST_STAGE]
-    rows += [(w, k, pyo.value(model.scenario_component[k, w])) for w in model.W
+    """Cost components in EUR (the model counts million EUR)."""
+    eur = model.eur_per_objective_unit
+    rows = [("*", k, eur * pyo.value(model.first_stage_component[k])) for k in FIRST_STAGE]
+    rows += [(w, k, eur * pyo.value(model.scenario_component[k, w])) for w in model.W
              for k in SECOND_STAGE]
     return pd.DataFrame(rows, columns=COLUMNS["costs"])
 

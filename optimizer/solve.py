@@ -155,9 +155,10 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     if status in SOLVED:
         for var, x in zip(handover.columns, h.getSolution().col_value):
             var.set_value(x, skip_validation=True)
-        objective = info.objective_function_value
+        scale = getattr(model, "eur_per_objective_unit", 1.0)
+        objective = info.objective_function_value * scale
         mip = any(v.is_integer() for v in handover.columns)
-        bound = info.mip_dual_bound if mip else objective
+        bound = info.mip_dual_bound * scale if mip else objective
         if bound is not None and math.isfinite(bound):
             gap = abs(objective - bound) / max(abs(objective), 1e-9)
     extract_s = time.perf_counter() - start
@@ -192,12 +193,13 @@ def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver,
                         h.modelStatusToString(h.getModelStatus()))
             return {}
         wanted = set(constraints)
+        scale = getattr(model, "eur_per_objective_unit", 1.0)
         duals = {}
         for (con, sense), dual in zip(handover.rows, h.getSolution().row_dual):
             name = con.parent_component().name
             if name in wanted:
                 # HiGHS' row dual is d objective / d bound: negative for a binding upper bound
-                price = -dual if sense == 1 else dual
+                price = (-dual if sense == 1 else dual) * scale
                 duals[name, con.index()] = duals.get((name, con.index()), 0.0) + float(price)
         return duals
     finally:

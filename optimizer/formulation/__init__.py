@@ -20,15 +20,18 @@ CONCERNS = (sets, supply, facilities, recycling, stockpile, substitution, shortf
 
 
 def build_model(case: Case, scenarios: list[str] | None = None,
-                elastic: bool = False) -> pyo.ConcreteModel:
+                elastic: bool = False, mutable_scenario_data: bool = False) -> pyo.ConcreteModel:
     """The model of `case` over `scenarios` (default: all).
 
     With `elastic=True` every policy constraint gets a slack and the objective minimises the
-    violation, which is how an infeasible study is explained.
+    violation, which is how an infeasible study is explained. With
+    `mutable_scenario_data=True` the scenario data (demand_t, available_share,
+    price_multiplier) are mutable Params, so that a kept model (and a persistent solver) can
+    be given another scenario's data without a rebuild.
     """
     terms = Terms(elastic=elastic)
     with PauseGC():
-        model = sets.create(case, scenarios)
+        model = sets.create(case, scenarios, mutable_scenario_data)
         supply.add(model, case, terms)           # contract, spot, surplus
         facilities.add(model, case, terms)       # units_built, production, recipes
         recycling.add(model, case, terms)        # scrap collection
@@ -43,3 +46,11 @@ def build_model(case: Case, scenarios: list[str] | None = None,
     model.policy_keys = dict(terms.policy)
     model.elastic_slacks = list(terms.slacks)
     return model
+
+
+def first_stage_vars(model: pyo.ConcreteModel) -> list[pyo.Var]:
+    """The plan: the variables chosen before the scenario is known, which a decomposition
+    keeps equal across scenarios. value_at_risk (CVaR studies) is first stage too but is not
+    part of the plan: it follows from the plan's distribution of cost."""
+    return [model.contract, model.units_built, model.stock_capacity, model.substitution_share,
+            model.adopted]

@@ -1,4 +1,5 @@
-"""Cost components, assembled from what each concern registered (discounted EUR).
+"""Cost components, assembled from what each concern registered (discounted EUR, counted in
+the model in million EUR: MONEY = 1e-6 per EUR).
 
 First stage (scenario `*` in costs.csv): capex (facilities, stock capacity, demand-side
 options), opex (fixed, per unit online), holding, stock_fill. Second stage, per scenario:
@@ -18,7 +19,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms, total
+from .terms import MONEY, Terms, total
 
 FIRST_STAGE = ("capex", "opex", "holding", "stock_fill")
 SECOND_STAGE = ("contract", "spot", "variable", "substitution", "shortage", "resale",
@@ -27,9 +28,10 @@ SECOND_STAGE = ("contract", "spot", "variable", "substitution", "shortage", "res
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     model.first_stage_component = pyo.Expression(
-        FIRST_STAGE, rule=lambda m, k: total(terms.first_stage.get(k, [])))
+        FIRST_STAGE, rule=lambda m, k: MONEY * total(terms.first_stage.get(k, [])))
     model.scenario_component = pyo.Expression(
-        SECOND_STAGE, model.W, rule=lambda m, k, w: total(terms.second_stage[k].get(w, [])))
+        SECOND_STAGE, model.W,
+        rule=lambda m, k, w: MONEY * total(terms.second_stage[k].get(w, [])))
     model.first_stage_cost = pyo.Expression(
         expr=sum(model.first_stage_component[k] for k in FIRST_STAGE))
     model.scenario_cost = pyo.Expression(

@@ -17,9 +17,10 @@ from .terms import Terms
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     risk = case.study.risk
     if risk.measure == "cvar":
-        model.value_at_risk = pyo.Var(within=pyo.Reals, doc="α-quantile of scenario cost [EUR]")
+        model.value_at_risk = pyo.Var(within=pyo.Reals,
+                                      doc="α-quantile of scenario cost [million EUR]")
         model.cost_excess = pyo.Var(model.W, within=pyo.NonNegativeReals,
-                                    doc="scenario cost above value_at_risk [EUR]")
+                                    doc="scenario cost above value_at_risk [million EUR]")
 
         def cvar_excess(m, w):
             """cost_excess[w] ≥ first_stage_cost + scenario_cost[w] − value_at_risk"""

@@ -16,8 +16,13 @@ import pyomo.environ as pyo
 from ..case import Case
 
 
-def create(case: Case, scenarios: list[str] | None = None) -> pyo.ConcreteModel:
-    """The model with its sets and shared parameters; `scenarios` selects a subset of W."""
+def create(case: Case, scenarios: list[str] | None = None,
+           mutable_scenario_data: bool = False) -> pyo.ConcreteModel:
+    """The model with its sets and shared parameters; `scenarios` selects a subset of W.
+
+    `mutable_scenario_data` makes demand_t (here) and the supply module's available_share
+    and price_multiplier mutable Params.
+    """
     ids = list(scenarios) if scenarios is not None else case.scenario_ids
     unknown = set(ids) - set(case.scenario_ids)
     if unknown:
@@ -33,7 +38,9 @@ def create(case: Case, scenarios: list[str] | None = None) -> pyo.ConcreteModel:
     model.probability = pyo.Param(model.W, initialize={w: case.probability[w] / total for w in ids})
     model.discount_factor = pyo.Param(model.Y, initialize={y: case.discount(y) for y in case.years})
     wanted = set(ids)
+    model.scenario_data_mutable = mutable_scenario_data
     model.demand_t = pyo.Param(
         [k for k in case.demand.index if k[2] in wanted],
-        initialize={k: v for k, v in case.demand.items() if k[2] in wanted}, within=pyo.Reals)
+        initialize={k: v for k, v in case.demand.items() if k[2] in wanted}, within=pyo.Reals,
+        mutable=mutable_scenario_data)
     return model

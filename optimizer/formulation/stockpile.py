@@ -28,6 +28,13 @@ def stockable(case: Case) -> list[str]:
             if r["stage"] != "scrap" and not math.isnan(price[m]) and r["max_stock_t"] > 0]
 
 
+def allow_draws(model: pyo.ConcreteModel, crisis) -> None:
+    """Open stock_draw in the crisis scenario-years {(m, y, w)}, close it elsewhere; a kept
+    model given another scenario's data calls this again."""
+    for key, var in model.stock_draw.items():
+        var.setub(None if key in crisis else 0.0)
+
+
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     mats, years, ids = case.materials, list(model.Y), list(model.W)
     free = set(stockable(case))
@@ -47,10 +54,9 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
                                    doc="strategic stock capacity [t], first stage")
     keys = [(m, y, w) for m in held for y in years for w in ids]
     model.stock_level = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock at year end [t]")
-    crisis = case.crisis
     model.stock_draw = pyo.Var(keys, within=pyo.NonNegativeReals,
-                               bounds=lambda m, *k: (0, None if k in crisis else 0),
                                doc="stock drawn [t], zero outside a crisis of the material")
+    allow_draws(model, case.crisis)
     model.stock_refill = pyo.Var(keys, within=pyo.NonNegativeReals, doc="stock refilled [t]")
     first = years[0]
 

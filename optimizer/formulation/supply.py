@@ -19,10 +19,14 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     model.price_eur_per_t = pyo.Param(model.S, initialize=src["price_eur_per_t"].to_dict())
     model.capacity_t_per_yr = pyo.Param(model.S, initialize=src["capacity_t_per_yr"].to_dict())
     model.spot_premium = pyo.Param(model.S, initialize=src["spot_premium"].to_dict())
-    model.available_share = pyo.Param(keys, initialize={k: case.availability[k] for k in keys})
+    mutable = model.scenario_data_mutable
+    share, mult = case.availability.to_dict(), case.price_multiplier.to_dict()
+    model.available_share = pyo.Param(keys, initialize={k: share[k] for k in keys},
+                                      mutable=mutable)
     material = src["material"].to_dict()
     model.price_multiplier = pyo.Param(
-        keys, initialize={(s, y, w): case.price_multiplier[material[s], y, w] for s, y, w in keys})
+        keys, initialize={(s, y, w): mult[material[s], y, w] for s, y, w in keys},
+        mutable=mutable)
 
     model.contract = pyo.Var(model.S, model.Y, within=pyo.NonNegativeReals,
                              bounds=lambda m, s, y: (0, m.capacity_t_per_yr[s]),

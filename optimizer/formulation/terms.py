@@ -14,6 +14,11 @@ import pyomo.environ as pyo
 from pyomo.core.expr import LinearExpression
 
 
+# The model counts money in million EUR: costs of 1e10-1e11 EUR with coefficients up to 1e9
+# left HiGHS' CVaR rows badly scaled (a spurious "infeasible"). Outputs are in EUR.
+MONEY = 1e-6
+
+
 def total(items) -> object:
     """Sum of expressions that stays a Pyomo expression when empty, so that a constraint
     over nothing (say, a share floor for a material without an EU plant) is a constraint

@@ -1,0 +1,90 @@
+"""Independent solves in parallel processes, and the folder an analysis writes atomically.
+
+HiGHS fixes its thread count once per process (notes §1.6, pitfall P1), so parallelism is
+by processes: `workers` processes each solve with threads = max(1, cores // workers), and
+cores are never oversubscribed. Worker processes start from a fork server, clean of any
+HiGHS threads of the parent. With one worker the tasks run in this process, in order.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from ..report.writer import DEFAULT_ROOT, OutputExists, run_dir
+
+log = logging.getLogger(__name__)
+
+
+def cores() -> int:
+    """The CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def allocate(tasks: int, workers: int | None = None) -> tuple[int, int]:
+    """(worker processes, HiGHS threads per solve): workers default to min(tasks, cores)."""
+    workers = max(1, min(workers or cores(), max(tasks, 1)))
+    return workers, max(1, cores() // workers)
+
+
+def run_all(task: Callable, items: Sequence, workers: int,
+            progress: Callable[[], None] | None = None) -> list:
+    """[task(item) for item in items], in `workers` processes; `progress()` after each."""
+    if workers <= 1:
+        out = []
+        for item in items:
+            out.append(task(item))
+            if progress:
+                progress()
+        return out
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["optimizer.run", "optimizer.analysis"])
+    out = [None] * len(items)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(task, item): i for i, item in enumerate(items)}
+        try:
+            for future in as_completed(futures):
+                out[futures[future]] = future.result()
+                if progress:
+                    progress()
+        except BaseException:     # one failure (or Ctrl-C) stops the rest
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return out
+
+
+def analysis_dir(study_name: str, kind: str, out: Path | None) -> Path:
+    """`out`, or results/<study>-<kind>-<timestamp>."""
+    if out is not None:
+        return Path(out)
+    return run_dir(f"{study_name}-{kind}", DEFAULT_ROOT)
+
+
+@contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """A temporary folder beside `target`, renamed to it when the block completes.
+
+    Like a run, an analysis folder either holds every file or does not exist.
+    """
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise OutputExists(f"{target} exists and is not empty; choose another --out")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    prefix = "." + re.sub(r"[^A-Za-z0-9_-]+", "-", target.name) + "."
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            target.rmdir()
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote %s", target)
