@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import pytest
 
-import optimizer
 from optimizer.schema import TABLES, provenance_column
 from conftest import ROOT
 

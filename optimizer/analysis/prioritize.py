@@ -123,6 +123,11 @@ def _footprint(results: Results, case: Case, facilities: list[str]) -> dict:
             for key, col in FOOTPRINTS.items()}
 
 
+def solve_count(case: Case) -> int:
+    """How many solves `prioritize` makes: none, all, and two per available lever."""
+    return 2 + 2 * len(options(case))
+
+
 def prioritize(case: Case, workers: int | None = None, progress=None) -> pd.DataFrame:
     """The ranking table: one row per available (material, lever), cheapest tonne first."""
     found = options(case)

@@ -1,4 +1,5 @@
-"""Figures of the analyses (sweep, tornado, compare, frontier, stress), from their tables.
+"""Figures of the analyses (sweep, tornado, compare, frontier, stress, prioritize), from
+their tables.
 
 The functions read a table generically, so they fit whatever columns an analysis writes:
 text columns are labels (the first is the row label: strategy, parameter, point...), numeric
@@ -19,7 +20,7 @@ from matplotlib.figure import Figure
 
 from .charts import COLORS, Chart, eur_scale, new_figure
 
-KINDS = ("sweep", "tornado", "compare", "frontier", "stress")
+KINDS = ("sweep", "tornado", "compare", "frontier", "stress", "prioritize")
 MAX_PANELS = 4
 COUNTERS = {"year", "sample", "seed", "run", "index", "id", "draw", "iteration", "weight",
             "bound", "rank_cost", "rank_decisions"}
@@ -37,6 +38,9 @@ CAPTIONS = {
                 "optimal plan for one bound; further down and left is better on both axes.",
     "stress": "The distribution of each metric over the stress samples (weighted by their "
               "probability where the table gives one), or one box per strategy.",
+    "prioritize": "The risk-reduction cost curve: each bar is one lever for one material, as "
+                  "wide as the expected shortfall it removes on its own (t over the horizon) "
+                  "and as high as what it costs per tonne removed; cheapest security first.",
 }
 
 
@@ -174,8 +178,33 @@ def stress(frame: pd.DataFrame, by: str | None = None, y=None) -> Figure:
     return fig
 
 
+def prioritize(frame: pd.DataFrame) -> Figure:
+    """Bars of width avoided_t and height eur_per_t, in rank order (levers that avoid
+    nothing are left out)."""
+    rows = frame[(frame["avoided_t"] > 1e-6) & frame["eur_per_t"].abs().lt(float("inf"))]
+    rows = rows.sort_values("eur_per_t")
+    fig, axes = new_figure(1, 1, width=10.0, height=4.2)
+    ax = axes[0][0]
+    left = 0.0
+    levers = list(dict.fromkeys(rows["lever"]))
+    for r in rows.itertuples():
+        color = COLORS[levers.index(r.lever) % len(COLORS)]
+        ax.bar(left, r.eur_per_t, width=r.avoided_t, align="edge", color=color,
+               edgecolor="white", label=r.lever)
+        if r.avoided_t > 0.04 * max(rows["avoided_t"].sum(), 1e-9):
+            ax.text(left + r.avoided_t / 2, r.eur_per_t, r.material, ha="center",
+                    va="bottom", fontsize=7, rotation=90)
+        left += r.avoided_t
+    handles, names = ax.get_legend_handles_labels()
+    unique = dict(zip(names, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=8, frameon=False)
+    ax.set_xlabel("expected shortfall avoided, t (cumulative)")
+    ax.set_ylabel("EUR per tonne avoided")
+    return fig
+
+
 DRAW = {"sweep": sweep, "tornado": tornado, "compare": compare, "frontier": frontier,
-        "stress": stress}
+        "stress": stress, "prioritize": prioritize}
 
 
 def analysis_figures(kind: str, frame: pd.DataFrame, **columns) -> list[Chart]:

@@ -1,0 +1,279 @@
+"""The analysis commands of `crmplan` (optimizer.analysis): sweep, compare, frontier, value,
+stress, replan, prioritize. A thin shell, like cli.py, on whose group they register."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import DEFAULT_STUDY, _study_path, common, main, study_argument
+from .errors import InputError
+
+def _is_option(token: str) -> bool:
+    try:
+        float(token)
+        return False
+    except ValueError:
+        return token.startswith("-")
+
+
+class _Greedy(click.Option):
+    """An option that takes every argument up to the next option: --values 0.8 1.0 1.2."""
+
+    def add_to_parser(self, parser, ctx):
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            option = parser._long_opt.get(name)
+            if option is None:
+                continue
+            take = option.process
+
+            def process(value, state, take=take):
+                values = [value]
+                while state.rargs and not _is_option(state.rargs[0]):
+                    values.append(state.rargs.pop(0))
+                take(tuple(values), state)
+
+            option.process = process
+
+
+def analysis_options(fn):
+    """--workers and --out of the analyses."""
+    fn = click.option("--workers", type=click.IntRange(min=1),
+                      help="Parallel solver processes (default: min(solves, cores)).")(fn)
+    return click.option("--out", type=click.Path(path_type=Path),
+                        help="Analysis folder (must not exist or be empty). "
+                        "Default: results/<study>-<analysis>-<timestamp>.")(fn)
+
+
+class _ProgressDisplay:
+    """A progress bar on a terminal, else log lines with the time left (optimizer.progress);
+    `with _ProgressDisplay(label, n) as step:` and call step() once per finished item."""
+
+    def __init__(self, label: str, length: int):
+        self.label, self.length, self.bar = label, length, None
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            from .progress import Progress
+
+            return Progress(self.length, self.label)
+        self.bar = click.progressbar(length=self.length, label=self.label, file=sys.stderr)
+        bar = self.bar.__enter__()
+        return lambda: bar.update(1)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _show(frame) -> str:
+    return frame.to_string(index=False, float_format=lambda x: f"{x:,.6g}")
+
+
+@main.command("sweep")
+@study_argument
+@click.option("--param", "params", multiple=True, required=True,
+              help="A study key (policy.max_country_share) or an input column scaled by a "
+              "factor (sources.price_eur_per_t[country=cn]). Repeat for a grid.")
+@click.option("--values", "values", cls=_Greedy, multiple=True, required=True,
+              type=click.UNPROCESSED, help="The values of the --param before it (a key's "
+              "values, or factors), space- or comma-separated.")
+@click.option("--tornado", is_flag=True, help="One at a time: each --param at its two "
+              "--values (low high), the others at the study's; rank by the cost swing.")
+@analysis_options
+@common
+def sweep_command(study, params, values, tornado, workers, out):
+    """Solve STUDY at every point of a one-way or grid sweep (or a tornado). Give STUDY
+    first: --values takes every argument up to the next option.
+
+    \b
+    crmplan sweep models/tiny.yaml --param policy.max_country_share --values 0.5 0.65 1
+    crmplan sweep models/tiny.yaml --tornado \\
+        --param "sources.price_eur_per_t[country=cn]" --values 0.8 1.2 \\
+        --param facilities.capex_eur_per_unit --values 0.7 1.3
+    """
+    import math
+
+    from .analysis import sweep, tornado as one_at_a_time
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.params import parse_values
+    from .case import load_case
+    from .errors import Problem
+    from .study import load_study
+
+    lists = [parse_values(v) for v in values]
+    if len(lists) != len(params) or (tornado and any(len(v) != 2 for v in lists)):
+        raise InputError([Problem("--values", None, None, None, "one --values list per --param"
+                                  + (", of two values (low high) each" if tornado else ""))])
+    case = load_case(load_study(_study_path(study)))
+    n = 1 + 2 * len(params) if tornado else math.prod(len(v) for v in lists)
+    target = analysis_dir(case.study.name, "sweep", out)
+    with atomic_folder(target) as folder, _ProgressDisplay("points", n) as step:
+        if tornado:
+            ranking, points = one_at_a_time(case, {p: tuple(v) for p, v in zip(params, lists)},
+                                            workers, folder, step)
+            ranking.to_csv(folder / "tornado.csv", index=False)
+        else:
+            points = sweep(case, dict(zip(params, lists)), workers, folder, step)
+        points.to_csv(folder / "sweep.csv", index=False)
+    click.echo(_show(ranking if tornado else points))
+    click.echo(f"Sweep: {target}")
+
+
+@main.command("compare")
+@study_argument
+@click.argument("strategies", nargs=-1)
+@analysis_options
+@common
+def compare_command(study, strategies, workers, out):
+    """Strategies side by side on STUDY's data. STRATEGY: a strategy file, a name in
+    models/strategies/, or a preset study of models/ (default: every file of
+    models/strategies/). The study's own optimum comes first."""
+    from .analysis import available, compare, load_strategy
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .case import load_case
+    from .study import load_study
+
+    base = load_study(_study_path(study))
+    chosen = [load_strategy(name, base) for name in strategies or available(base)]
+    case = load_case(base)
+    target = analysis_dir(base.name, "compare", out)
+    with atomic_folder(target) as folder, _ProgressDisplay("strategies", len(chosen) + 1) \
+            as step:
+        frame = compare(case, chosen, workers, folder, step)
+        frame.to_csv(folder / "compare.csv", index=False)
+    click.echo(frame.set_index("strategy").T.to_string())
+    click.echo(f"Compare: {target}")
+
+
+@main.command("frontier")
+@study_argument
+@click.option("--risk", type=click.Choice(["cvar", "shortfall"]), default="cvar",
+              show_default=True, help="CVaR of cost (at risk.alpha) or expected shortfall [t].")
+@click.option("--material", help="Expected shortfall of this material only (--risk shortfall).")
+@click.option("--points", type=click.IntRange(min=1), default=5, show_default=True)
+@analysis_options
+@common
+def frontier_command(study, risk, material, points, workers, out):
+    """The expected-cost / risk Pareto frontier of STUDY (epsilon-constraint)."""
+    from .analysis import frontier
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .case import load_case
+    from .study import load_study
+
+    case = load_case(load_study(_study_path(study)))
+    target = analysis_dir(case.study.name, "frontier", out)
+    with atomic_folder(target) as folder, _ProgressDisplay("points", points) as step:
+        frame = frontier(case, risk, points, material, workers, folder, step)
+        frame.to_csv(folder / "frontier.csv", index=False)
+    click.echo(_show(frame))
+    click.echo(f"Frontier: {target}")
+
+
+@main.command("value")
+@study_argument
+@analysis_options
+@common
+def value_command(study, workers, out):
+    """The value of the stochastic solution (VSS) and of perfect information (EVPI)."""
+    from .analysis import stochastic_value
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .case import load_case
+    from .study import load_study
+
+    case = load_case(load_study(_study_path(study)))
+    target = analysis_dir(case.study.name, "value", out)
+    solves = len(case.scenario_ids) + 2      # RP, EV and each scenario alone
+    with atomic_folder(target) as folder, _ProgressDisplay("solves", solves) as step:
+        frame = stochastic_value(case, workers, step)
+        frame.to_csv(folder / "value.csv", index=False)
+    click.echo(_show(frame))
+    click.echo(f"Value: {target}")
+
+
+@main.command("stress")
+@click.argument("source", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Monte Carlo samples.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed of the sampler: the same seed gives the same samples.")
+@click.option("--events", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Disruption rules (YAML); default: 5%/yr per non-EU country.")
+@click.option("--training", is_flag=True, help="Replay the study's own scenarios instead.")
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+              help="Confidence level of the intervals.")
+@click.option("--out", type=click.Path(path_type=Path), help="Analysis folder.")
+@common
+def stress_command(source, samples, seed, events, training, level, out):
+    """Hold the plan of SOURCE (a study, solved first, or a run folder) and solve its second
+    stage in Monte Carlo disruption samples it never saw."""
+    from .analysis import load_events, plan_of, stress
+    from .analysis.parallel import analysis_dir, atomic_folder
+
+    case, plan = plan_of(source or DEFAULT_STUDY)
+    target = analysis_dir(case.study.name, "stress", out)
+    n = len(case.scenario_ids) if training else samples
+    with atomic_folder(target) as folder, _ProgressDisplay("samples", n) as step:
+        frame, summary = stress(case, plan, samples, seed, load_events(events), training, level,
+                                progress=step)
+        frame.to_csv(folder / "stress.csv", index=False)
+        summary.to_csv(folder / "stress_summary.csv", index=False)
+    click.echo(_show(summary))
+    click.echo(f"Stress: {target}")
+
+
+@main.command("replan")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--year", type=int, required=True, help="First year whose decisions may change.")
+@click.option("--study", "new_study", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The new assumptions (default: the run's own study).")
+@click.option("--out", type=click.Path(path_type=Path), help="Analysis folder.")
+@common
+def replan_command(run_dir, year, new_study, out):
+    """Re-optimise the plan of RUN_DIR from YEAR on, the decisions before YEAR kept."""
+    from .analysis import load_run, plan_from_results, replan
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .case import load_case
+    from .report.text import plain_summary
+    from .report.writer import write
+    from .study import load_study
+
+    old, old_study = load_run(run_dir)
+    old_case = load_case(old_study)
+    case = load_case(load_study(new_study)) if new_study else old_case
+    results, changes = replan(case, plan_from_results(old, old_case), year)
+    target = analysis_dir(case.study.name, f"replan-{year}", out)
+    with atomic_folder(target) as folder:
+        write(results, folder / "plan")
+        changes.to_csv(folder / "replan.csv", index=False)
+    click.echo(plain_summary(results))
+    click.echo(f"Changes from {year}:\n" + (_show(changes) if len(changes) else "none"))
+    click.echo(f"Replan: {target}")
+    if not results.ok:
+        sys.exit(1)
+
+
+@main.command("prioritize")
+@study_argument
+@analysis_options
+@common
+def prioritize_command(study, workers, out):
+    """Rank the levers of every material by euros per tonne of expected shortfall avoided."""
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.prioritize import prioritize, solve_count
+    from .case import load_case
+    from .report import analysis_figures
+    from .study import load_study
+
+    case = load_case(load_study(_study_path(study)))
+    target = analysis_dir(case.study.name, "prioritize", out)
+    with atomic_folder(target) as folder, _ProgressDisplay("solves", solve_count(case)) as step:
+        frame = prioritize(case, workers, step)
+        frame.to_csv(folder / "prioritize.csv", index=False)
+        (folder / "figures").mkdir()
+        for chart in analysis_figures("prioritize", frame):
+            chart.figure.savefig(folder / "figures" / "cost_curve.png", dpi=150)
+    click.echo(_show(frame))
+    click.echo(f"Prioritize: {target}")
