@@ -96,3 +96,19 @@ def test_substitution_stays_within_max_share_and_ramp(tmp_path):
     assert (share <= 0.15 + 1e-9).all()
     assert (share.diff().fillna(share.iloc[0]) <= 0.05 + 1e-9).all()
     assert share.iloc[-1] == pytest.approx(0.15)
+
+
+def test_cli_prioritize_writes_the_table_curve_and_report(tmp_path):
+    from click.testing import CliRunner
+    import pandas as pd
+    from optimizer.cli import main
+    from conftest import TINY
+    out = tmp_path / "prio"
+    result = CliRunner().invoke(main, ["prioritize", str(TINY), "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "prioritize.csv")
+    assert list(table["rank"]) == list(range(1, len(table) + 1))
+    assert (out / "figures" / "cost_curve.png").stat().st_size > 1000
+    result = CliRunner().invoke(main, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "cost curve" in (out / "report.html").read_text().lower()
