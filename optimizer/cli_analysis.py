@@ -277,3 +277,41 @@ def prioritize_command(study, workers, out):
             chart.figure.savefig(folder / "figures" / "cost_curve.png", dpi=150)
     click.echo(_show(frame))
     click.echo(f"Prioritize: {target}")
+
+
+@main.command("saa")
+@study_argument
+@click.option("--samples", type=click.IntRange(min=2), default=20, show_default=True,
+              help="Sampled scenarios per SAA problem (N).")
+@click.option("--replications", type=click.IntRange(min=2), default=4, show_default=True,
+              help="Independent SAA problems (R).")
+@click.option("--evaluate", type=click.IntRange(min=2), default=500, show_default=True,
+              help="Independent samples on which each plan is evaluated (N').")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--events", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Disruption rules (YAML); default: every non-EU country, 5% a year.")
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@analysis_options
+@common
+def saa_command(study, samples, replications, evaluate, seed, events, level, workers, out):
+    """Sample average approximation of STUDY with a confidence interval on its optimal cost."""
+    import json
+
+    from .analysis.disruptions import load_events
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.saa import saa
+    from .case import load_case
+    from .study import load_study
+
+    case = load_case(load_study(_study_path(study)))
+    frame, bounds = saa(case, load_events(events), samples, replications, evaluate, seed, level,
+                        workers)
+    target = analysis_dir(case.study.name, "saa", out)
+    with atomic_folder(target) as folder:
+        frame.to_csv(folder / "saa.csv", index=False)
+        (folder / "saa.json").write_text(json.dumps(bounds, indent=2) + "\n")
+    click.echo(_show(frame))
+    click.echo(f"{bounds['lower_bound_eur']:,.0f} <= optimal expected cost <= "
+               f"{bounds['upper_bound_eur']:,.0f} EUR at {level:.0%} "
+               f"(gap {bounds['gap_share']:.2%})")
+    click.echo(f"SAA: {target}")
