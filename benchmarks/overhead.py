@@ -1,78 +1,118 @@
-"""crmplan's overhead next to HiGHS alone, per size of synthetic study.
+"""The benchmark ladder: crmplan's own overhead next to HiGHS alone, rung by rung.
 
-    python benchmarks/overhead.py [--sizes 5x4x10x5 10x6x15x20 ...]
+    python benchmarks/overhead.py [--sizes 4x3x10x5 ...] [--eu 10 100] [--write RESULTS.md]
 
-Per rung (materials x sources x years x scenarios): Pyomo build, hand-over to HiGHS
-(standard form + passModel), HiGHS solve, result extraction, and the same model written as MPS
-and solved by highspy alone with the same options. ratio = end-to-end / HiGHS alone.
+Rungs are synthetic studies (materials x sources x years x scenarios, benchmarks/synthetic.py)
+and the EU default study with N sampled disruption scenarios (the stress generator's default
+rules). Per rung: Pyomo build, hand-over to HiGHS (standard form + passModel), HiGHS solve,
+result extraction, peak memory, and the same model written as MPS and solved by highspy alone
+with the same options: ratio = end-to-end / HiGHS alone, overhead = (end-to-end - HiGHS) /
+end-to-end.
 """
 from __future__ import annotations
 
 import argparse
+import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
-
-import highspy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import generate  # noqa: E402
 
-from optimizer.case import load_case  # noqa: E402
+from optimizer.analysis.disruptions import Events  # noqa: E402
+from optimizer.analysis.scenarios import with_scenarios  # noqa: E402
+from optimizer.analysis.stress import monte_carlo_samples  # noqa: E402
+from optimizer.case import Case, load_case  # noqa: E402
 from optimizer.formulation import build_model  # noqa: E402
-from optimizer.run import plan_tables  # noqa: E402
+from optimizer.run import plan_tables, versions  # noqa: E402
 from optimizer.solve import new_highs, solve_model, to_highs  # noqa: E402
 from optimizer.study import load_study  # noqa: E402
 
-DEFAULT = ["4x3x10x5", "8x5x15x10", "10x6x15x40", "20x6x15x60"]
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = ["4x3x10x5", "8x5x15x10", "10x6x15x40", "20x6x15x40"]
+EU = [10, 100]
+COLUMNS = ["rung", "vars", "rows", "build_s", "handover_s", "highs_s", "extract_s", "total_s",
+           "highs_alone_s", "overhead", "ratio", "nodes", "peak_mb"]
 
 
-def rung(size: str, tmp: Path) -> dict:
-    materials, sources, years, scenarios = (int(x) for x in size.split("x"))
-    study = load_study(generate(tmp / size, materials, sources, years, scenarios))
-    case = load_case(study)
+def measure(name: str, case: Case, tmp: Path) -> dict:
     t0 = time.perf_counter()
     model = build_model(case)
     build = time.perf_counter() - t0
-    outcome = solve_model(model, study.solver)
+    outcome = solve_model(model, case.study.solver)
     t0 = time.perf_counter()
     plan_tables(case, model)
     extract = outcome.extract_s + time.perf_counter() - t0
-    mps = tmp / f"{size}.mps"
+    mps = tmp / f"{name}.mps"
     handover = to_highs(model)
     handover.highs.writeModel(str(mps))
     alone = new_highs()
     alone.readModel(str(mps))
-    for key, value in (("threads", 1), ("mip_rel_gap", study.solver.mip_rel_gap),
-                       ("random_seed", study.solver.seed), ("time_limit", 600.0)):
+    for key, value in (("threads", case.study.solver.threads),
+                       ("mip_rel_gap", case.study.solver.mip_rel_gap),
+                       ("random_seed", case.study.solver.seed),
+                       ("time_limit", case.study.solver.time_limit_s)):
         alone.setOptionValue(key, value)
-    highspy.Highs.resetGlobalScheduler(True)
     t0 = time.perf_counter()
     alone.run()
     highs_alone = time.perf_counter() - t0
     total = build + outcome.transfer_s + outcome.solve_s + extract
-    return {"rung": size, "vars": handover.highs.getNumCol(), "rows": handover.highs.getNumRow(),
+    return {"rung": name, "vars": handover.highs.getNumCol(), "rows": handover.highs.getNumRow(),
             "build_s": build, "handover_s": outcome.transfer_s, "highs_s": outcome.solve_s,
             "extract_s": extract, "total_s": total, "highs_alone_s": highs_alone,
             "overhead": (total - outcome.solve_s) / total, "ratio": total / highs_alone,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "nodes": outcome.nodes, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            / 1024}
+
+
+def synthetic_case(size: str, tmp: Path) -> Case:
+    materials, sources, years, scenarios = (int(x) for x in size.split("x"))
+    return load_case(load_study(generate(tmp / size, materials, sources, years, scenarios)))
+
+
+def eu_case(n: int) -> Case:
+    case = load_case(load_study(ROOT / "models" / "default.yaml"))
+    samples = monte_carlo_samples(case, Events(), n, seed=1)
+    return with_scenarios(case, {name: (w, data) for name, w, data in samples})
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())
+    mem = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.split("\n")[1]
+    return (f"{date.today()}, {platform.node()}: {cpu}, {len(__import__('os').sched_getaffinity(0))}"
+            f" cores, {mem.split()[1]} GiB; " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+
+
+def fmt(row: dict) -> str:
+    return "| " + " | ".join(f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c])
+                             for c in COLUMNS) + " |"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=DEFAULT)
+    parser.add_argument("--sizes", nargs="*", default=SIZES)
+    parser.add_argument("--eu", nargs="*", type=int, default=EU,
+                        help="EU default study with this many sampled scenarios")
+    parser.add_argument("--write", type=Path, help="also write the table to this markdown file")
     args = parser.parse_args()
-    cols = ["rung", "vars", "rows", "build_s", "handover_s", "highs_s", "extract_s", "total_s",
-            "highs_alone_s", "overhead", "ratio", "peak_mb"]
-    print("| " + " | ".join(cols) + " |")
-    print("|" + "---|" * len(cols))
+    lines = [f"Machine: {machine()}", "", "| " + " | ".join(COLUMNS) + " |",
+             "|" + "---|" * len(COLUMNS)]
+    print("\n".join(lines), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
-            row = rung(size, Path(tmp))
-            print("| " + " | ".join(f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c])
-                                    for c in cols) + " |", flush=True)
+        rungs = [(s, lambda s=s: synthetic_case(s, Path(tmp))) for s in args.sizes]
+        rungs += [(f"eu-{n}", lambda n=n: eu_case(n)) for n in args.eu]
+        for name, make in rungs:
+            lines.append(fmt(measure(name, make(), Path(tmp))))
+            print(lines[-1], flush=True)
+    if args.write:
+        args.write.write_text("# Benchmark ladder (`make bench`)\n\n" + (__doc__ or "") + "\n"
+                              + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
