@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+from pyomo.common.gc_manager import PauseGC
 import pyomo.environ as pyo
 
 from . import diagnostics, kpis, results
@@ -83,6 +84,11 @@ def solve_case(case: Case, duals: bool = True,
 
 
 def plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
+    with PauseGC():    # millions of small objects: the collector would scan the whole model
+        return _plan_tables(case, model)
+
+
+def _plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
     flows = results.flows(case, model)
     return {"builds": results.builds(case, model),
             "stockpile": results.stockpile(case, model, flows),

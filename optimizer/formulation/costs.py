@@ -27,11 +27,24 @@ SECOND_STAGE = ("contract", "spot", "variable", "substitution", "shortage", "res
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
-    model.first_stage_component = pyo.Expression(
-        FIRST_STAGE, rule=lambda m, k: MONEY * total(terms.first_stage.get(k, [])))
-    model.scenario_component = pyo.Expression(
-        SECOND_STAGE, model.W,
-        rule=lambda m, k, w: MONEY * total(terms.second_stage[k].get(w, [])))
+    model.first_stage_component = pyo.Var(FIRST_STAGE, within=pyo.Reals,
+                                          doc="first-stage cost by component [million EUR]")
+    model.scenario_component = pyo.Var(SECOND_STAGE, model.W, within=pyo.Reals,
+                                       doc="scenario cost by component [million EUR]")
+
+    def first_stage_cost_definition(m, k):
+        """first_stage_component[k] = MONEY·Σ registered first-stage terms of component k"""
+        return m.first_stage_component[k] == MONEY * total(terms.first_stage.get(k, []))
+
+    def scenario_cost_definition(m, k, w):
+        """scenario_component[k,w] = MONEY·Σ registered terms of component k in scenario w"""
+        return m.scenario_component[k, w] == MONEY * total(terms.second_stage[k].get(w, []))
+
+    # Accounting variables: HiGHS reports each component, and the CVaR rows stay short.
+    model.first_stage_cost_definition = pyo.Constraint(FIRST_STAGE,
+                                                       rule=first_stage_cost_definition)
+    model.scenario_cost_definition = pyo.Constraint(SECOND_STAGE, model.W,
+                                                    rule=scenario_cost_definition)
     model.first_stage_cost = pyo.Expression(
         expr=sum(model.first_stage_component[k] for k in FIRST_STAGE))
     model.scenario_cost = pyo.Expression(
