@@ -8,68 +8,8 @@ from pathlib import Path
 import click
 
 from .cli import DEFAULT_STUDY, _study_path, common, main, study_argument
+from .cli_options import Greedy, ProgressDisplay, analysis_options, show
 from .errors import InputError
-
-def _is_option(token: str) -> bool:
-    try:
-        float(token)
-        return False
-    except ValueError:
-        return token.startswith("-")
-
-
-class _Greedy(click.Option):
-    """An option that takes every argument up to the next option: --values 0.8 1.0 1.2."""
-
-    def add_to_parser(self, parser, ctx):
-        super().add_to_parser(parser, ctx)
-        for name in self.opts:
-            option = parser._long_opt.get(name)
-            if option is None:
-                continue
-            take = option.process
-
-            def process(value, state, take=take):
-                values = [value]
-                while state.rargs and not _is_option(state.rargs[0]):
-                    values.append(state.rargs.pop(0))
-                take(tuple(values), state)
-
-            option.process = process
-
-
-def analysis_options(fn):
-    """--workers and --out of the analyses."""
-    fn = click.option("--workers", type=click.IntRange(min=1),
-                      help="Parallel solver processes (default: min(solves, cores)).")(fn)
-    return click.option("--out", type=click.Path(path_type=Path),
-                        help="Analysis folder (must not exist or be empty). "
-                        "Default: results/<study>-<analysis>-<timestamp>.")(fn)
-
-
-class _ProgressDisplay:
-    """A progress bar on a terminal, else log lines with the time left (optimizer.progress);
-    `with _ProgressDisplay(label, n) as step:` and call step() once per finished item."""
-
-    def __init__(self, label: str, length: int):
-        self.label, self.length, self.bar = label, length, None
-
-    def __enter__(self):
-        if not sys.stderr.isatty():
-            from .progress import Progress
-
-            return Progress(self.length, self.label)
-        self.bar = click.progressbar(length=self.length, label=self.label, file=sys.stderr)
-        bar = self.bar.__enter__()
-        return lambda: bar.update(1)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
-
-
-def _show(frame) -> str:
-    return frame.to_string(index=False, float_format=lambda x: f"{x:,.6g}")
 
 
 @main.command("sweep")
@@ -77,7 +17,7 @@ def _show(frame) -> str:
 @click.option("--param", "params", multiple=True, required=True,
               help="A study key (policy.max_country_share) or an input column scaled by a "
               "factor (sources.price_eur_per_t[country=cn]). Repeat for a grid.")
-@click.option("--values", "values", cls=_Greedy, multiple=True, required=True,
+@click.option("--values", "values", cls=Greedy, multiple=True, required=True,
               type=click.UNPROCESSED, help="The values of the --param before it (a key's "
               "values, or factors), space- or comma-separated.")
 @click.option("--tornado", is_flag=True, help="One at a time: each --param at its two "
@@ -110,7 +50,7 @@ def sweep_command(study, params, values, tornado, workers, out):
     case = load_case(load_study(_study_path(study)))
     n = 1 + 2 * len(params) if tornado else math.prod(len(v) for v in lists)
     target = analysis_dir(case.study.name, "sweep", out)
-    with atomic_folder(target) as folder, _ProgressDisplay("points", n) as step:
+    with atomic_folder(target) as folder, ProgressDisplay("points", n) as step:
         if tornado:
             ranking, points = one_at_a_time(case, {p: tuple(v) for p, v in zip(params, lists)},
                                             workers, folder, step)
@@ -118,7 +58,7 @@ def sweep_command(study, params, values, tornado, workers, out):
         else:
             points = sweep(case, dict(zip(params, lists)), workers, folder, step)
         points.to_csv(folder / "sweep.csv", index=False)
-    click.echo(_show(ranking if tornado else points))
+    click.echo(show(ranking if tornado else points))
     click.echo(f"Sweep: {target}")
 
 
@@ -140,7 +80,7 @@ def compare_command(study, strategies, workers, out):
     chosen = [load_strategy(name, base) for name in strategies or available(base)]
     case = load_case(base)
     target = analysis_dir(base.name, "compare", out)
-    with atomic_folder(target) as folder, _ProgressDisplay("strategies", len(chosen) + 1) \
+    with atomic_folder(target) as folder, ProgressDisplay("strategies", len(chosen) + 1) \
             as step:
         frame = compare(case, chosen, workers, folder, step)
         frame.to_csv(folder / "compare.csv", index=False)
@@ -165,10 +105,10 @@ def frontier_command(study, risk, material, points, workers, out):
 
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "frontier", out)
-    with atomic_folder(target) as folder, _ProgressDisplay("points", points) as step:
+    with atomic_folder(target) as folder, ProgressDisplay("points", points) as step:
         frame = frontier(case, risk, points, material, workers, folder, step)
         frame.to_csv(folder / "frontier.csv", index=False)
-    click.echo(_show(frame))
+    click.echo(show(frame))
     click.echo(f"Frontier: {target}")
 
 
@@ -186,10 +126,10 @@ def value_command(study, workers, out):
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "value", out)
     solves = len(case.scenario_ids) + 2      # RP, EV and each scenario alone
-    with atomic_folder(target) as folder, _ProgressDisplay("solves", solves) as step:
+    with atomic_folder(target) as folder, ProgressDisplay("solves", solves) as step:
         frame = stochastic_value(case, workers, step)
         frame.to_csv(folder / "value.csv", index=False)
-    click.echo(_show(frame))
+    click.echo(show(frame))
     click.echo(f"Value: {target}")
 
 
@@ -215,12 +155,12 @@ def stress_command(source, samples, seed, events, training, level, out):
     case, plan = plan_of(source or DEFAULT_STUDY)
     target = analysis_dir(case.study.name, "stress", out)
     n = len(case.scenario_ids) if training else samples
-    with atomic_folder(target) as folder, _ProgressDisplay("samples", n) as step:
+    with atomic_folder(target) as folder, ProgressDisplay("samples", n) as step:
         frame, summary = stress(case, plan, samples, seed, load_events(events), training, level,
                                 progress=step)
         frame.to_csv(folder / "stress.csv", index=False)
         summary.to_csv(folder / "stress_summary.csv", index=False)
-    click.echo(_show(summary))
+    click.echo(show(summary))
     click.echo(f"Stress: {target}")
 
 
@@ -249,7 +189,7 @@ def replan_command(run_dir, year, new_study, out):
         write(results, folder / "plan")
         changes.to_csv(folder / "replan.csv", index=False)
     click.echo(plain_summary(results))
-    click.echo(f"Changes from {year}:\n" + (_show(changes) if len(changes) else "none"))
+    click.echo(f"Changes from {year}:\n" + (show(changes) if len(changes) else "none"))
     click.echo(f"Replan: {target}")
     if not results.ok:
         sys.exit(1)
@@ -269,13 +209,13 @@ def prioritize_command(study, workers, out):
 
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "prioritize", out)
-    with atomic_folder(target) as folder, _ProgressDisplay("solves", solve_count(case)) as step:
+    with atomic_folder(target) as folder, ProgressDisplay("solves", solve_count(case)) as step:
         frame = prioritize(case, workers, step)
         frame.to_csv(folder / "prioritize.csv", index=False)
         (folder / "figures").mkdir()
         for chart in analysis_figures("prioritize", frame):
             chart.figure.savefig(folder / "figures" / "cost_curve.png", dpi=150)
-    click.echo(_show(frame))
+    click.echo(show(frame))
     click.echo(f"Prioritize: {target}")
 
 
@@ -310,7 +250,7 @@ def saa_command(study, samples, replications, evaluate, seed, events, level, wor
     with atomic_folder(target) as folder:
         frame.to_csv(folder / "saa.csv", index=False)
         (folder / "saa.json").write_text(json.dumps(bounds, indent=2) + "\n")
-    click.echo(_show(frame))
+    click.echo(show(frame))
     click.echo(f"{bounds['lower_bound_eur']:,.0f} <= optimal expected cost <= "
                f"{bounds['upper_bound_eur']:,.0f} EUR at {level:.0%} "
                f"(gap {bounds['gap_share']:.2%})")

@@ -9,6 +9,7 @@ A test checks that the file is current and that it names every constraint of a b
 from __future__ import annotations
 
 import ast
+import sys
 import inspect
 import textwrap
 
@@ -81,4 +82,4 @@ def generate() -> str:
 
 
 if __name__ == "__main__":
-    print(generate(), end="")
+    sys.stdout.write(generate())

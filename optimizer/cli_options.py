@@ -1,0 +1,69 @@
+"""Options and displays shared by the analysis commands (cli_analysis.py)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+def _is_option(token: str) -> bool:
+    try:
+        float(token)
+        return False
+    except ValueError:
+        return token.startswith("-")
+
+
+class Greedy(click.Option):
+    """An option that takes every argument up to the next option: --values 0.8 1.0 1.2."""
+
+    def add_to_parser(self, parser, ctx):
+        super().add_to_parser(parser, ctx)
+        for name in self.opts:
+            option = parser._long_opt.get(name)
+            if option is None:
+                continue
+            take = option.process
+
+            def process(value, state, take=take):
+                values = [value]
+                while state.rargs and not _is_option(state.rargs[0]):
+                    values.append(state.rargs.pop(0))
+                take(tuple(values), state)
+
+            option.process = process
+
+
+def analysis_options(fn):
+    """--workers and --out of the analyses."""
+    fn = click.option("--workers", type=click.IntRange(min=1),
+                      help="Parallel solver processes (default: min(solves, cores)).")(fn)
+    return click.option("--out", type=click.Path(path_type=Path),
+                        help="Analysis folder (must not exist or be empty). "
+                        "Default: results/<study>-<analysis>-<timestamp>.")(fn)
+
+
+class ProgressDisplay:
+    """A progress bar on a terminal, else log lines with the time left (optimizer.progress);
+    `with ProgressDisplay(label, n) as step:` and call step() once per finished item."""
+
+    def __init__(self, label: str, length: int):
+        self.label, self.length, self.bar = label, length, None
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            from .progress import Progress
+
+            return Progress(self.length, self.label)
+        self.bar = click.progressbar(length=self.length, label=self.label, file=sys.stderr)
+        bar = self.bar.__enter__()
+        return lambda: bar.update(1)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def show(frame) -> str:
+    return frame.to_string(index=False, float_format=lambda x: f"{x:,.6g}")
