@@ -191,6 +191,12 @@ def replan_command(run_dir, year, new_study, out):
     click.echo(plain_summary(results))
     click.echo(f"Changes from {year}:\n" + (show(changes) if len(changes) else "none"))
     click.echo(f"Replan: {target}")
+    if results.status == "infeasible":
+        from .diagnostics import summarize_conflicts
+        click.echo("Infeasible with the decisions before the replan year held; these policy "
+                   "rows cannot all be met:", err=True)
+        for line in summarize_conflicts(results.conflicts):
+            click.echo(f"  - {line}", err=True)
     if not results.ok:
         sys.exit(1)
 

@@ -71,9 +71,12 @@ def _data_context(case: Case, name: str, where: dict) -> str:
     return "facilities in the listed countries cannot meet the other policies within it"
 
 
-def explain_infeasible(case: Case) -> pd.DataFrame:
-    """The policy rows that must give way, with what they conflict with (conflicts.csv)."""
+def explain_infeasible(case: Case, prepare=None) -> pd.DataFrame:
+    """The policy rows that must give way, with what they conflict with (conflicts.csv);
+    `prepare(model)` puts on the elastic model what was put on the failed one (a held plan)."""
     model = build_model(case, elastic=True)
+    if prepare is not None:
+        prepare(model)
     outcome = solve_model(model, case.study.solver)
     if not outcome.has_plan:
         log.error("the elastic relaxation did not solve (%s)", outcome.status)

@@ -66,7 +66,7 @@ def solve_case(case: Case, duals: bool = True,
     if not outcome.has_plan:
         tables = {}
         if outcome.status == "infeasible":
-            tables["conflicts"] = diagnostics.explain_infeasible(case)
+            tables["conflicts"] = diagnostics.explain_infeasible(case, prepare)
         return Results(summary, tables, outcome.log)
     start_extract = time.perf_counter()
     tables = plan_tables(case, model)

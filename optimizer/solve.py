@@ -114,6 +114,16 @@ def to_highs(model: pyo.ConcreteModel) -> Handover:
     return Handover(h, list(sf.rows), list(sf.columns))
 
 
+def _settle_unused(model: pyo.ConcreteModel) -> None:
+    """Variables in no row and not in the objective (a contract whose every delivery share is
+    zero, say) never reach HiGHS; any value within bounds is optimal: take the one nearest 0."""
+    for var in model.component_data_objects(pyo.Var, active=True):
+        if var.value is None:
+            lo, hi = var.lb, var.ub
+            nearest = lo if lo is not None and lo > 0 else hi if hi is not None and hi < 0 else 0.0
+            var.set_value(nearest, skip_validation=True)
+
+
 def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcome:
     """Solve with HiGHS; load the plan into the model's variables when there is one.
 
@@ -155,6 +165,7 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     if status in SOLVED:
         for var, x in zip(handover.columns, h.getSolution().col_value):
             var.set_value(x, skip_validation=True)
+        _settle_unused(model)
         scale = getattr(model, "eur_per_objective_unit", 1.0)
         objective = info.objective_function_value * scale
         mip = any(v.is_integer() for v in handover.columns)

@@ -190,3 +190,15 @@ def test_a_strategic_stock_is_drawn_only_in_a_crisis(hand):
     assert stock(results) >= 40.0 - 1e-6
     assert set(draws["scenario"]) <= {"mid", "bad"} and set(draws["year"]) <= {2027}
     assert value(draws, "t", scenario="bad") > 0
+
+
+def test_a_source_that_never_delivers_still_gets_a_plan(hand):
+    """A source cut to nothing in every year of the only scenario appears in no row with a
+    non-zero coefficient; its variables still get values, and the plan is read as usual."""
+    tables = cap_case()
+    tables["disruptions"] = [{"scenario": "calm", "material": "x", "country": "bb",
+                              "year_from": 2026, "year_to": 2026, "available_share": 0.0}]
+    results = hand(tables)
+    assert results.ok
+    assert value(results.contracts, "volume_t", country="bb") == 0.0
+    assert results.summary["objective_eur"] == pytest.approx(10000.0)

@@ -199,7 +199,11 @@ def prioritize(frame: pd.DataFrame) -> Figure:
     unique = dict(zip(names, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=8, frameon=False)
     ax.set_xlabel("expected shortfall avoided, t (cumulative)")
-    ax.set_ylabel("EUR per tonne avoided")
+    ax.set_ylabel("EUR per tonne avoided (symmetric log scale)")
+    small = rows["eur_per_t"].abs()
+    ax.set_yscale("symlog", linthresh=max(float(small[small > 0].min()) if (small > 0).any()
+                                          else 1.0, 1.0))
+    ax.axhline(0, color="black", linewidth=0.6)
     return fig
 
 

@@ -232,7 +232,7 @@ def concentration(results: Results) -> Chart:
     kpis = numeric(results.kpis, "max_country_share", "eu_processing_share", "recycling_share")
     title = "Supply concentration"
     panels = [(column, label, cmap) for column, label, cmap in (
-        ("max_country_share", "largest non-EU supplier's share", "YlOrRd"),
+        ("max_country_share", "largest single country's share of supply", "YlOrRd"),
         ("eu_processing_share", "EU processing share", "Blues"),
         ("recycling_share", "recycling share", "Greens"))
         if column in kpis and kpis[column].fillna(0).abs().max() > 1e-6]
@@ -257,9 +257,10 @@ def concentration(results: Results) -> Chart:
         ax.set_title(label, fontsize=10, loc="left")
         fig.colorbar(image, ax=ax, format="{x:.0%}", fraction=0.03, pad=0.01)
     return Chart("concentration", title, "Supply-risk indicators per material and year "
-                 "(probability-weighted): the share of demand met by the largest non-EU "
-                 "supplier (red is concentrated), by EU refining and by recycling (materials "
-                 "with none are left out of those two).", fig)
+                 "(probability-weighted, kpis.csv): the share of supply (imports by country and "
+                 "facility output by the plant's country, EU countries included) from the "
+                 "largest single country (red is concentrated); EU refining and recycling as "
+                 "shares of consumption (materials with none are left out of those two).", fig)
 
 
 def shadow_prices(results: Results) -> Chart:
