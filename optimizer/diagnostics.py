@@ -51,8 +51,8 @@ def _data_context(case: Case, name: str, where: dict) -> str:
         ready = options[(online <= year) | (options["existing_units"] > 0)]
         now = ((ready["existing_units"] + ready["max_units"].where(online[ready.index] <= year, 0))
                * ready["capacity_t_per_yr"]).sum()
-        text = (f"EU {KIND[name]} of {mat} could reach at most {now:,.0f} t/yr in {year} with every unit the data offer "
-                f"(facilities.csv: {', '.join(options.index)})")
+        text = (f"EU {KIND[name]} of {mat} could reach at most {now:,.0f} t/yr in {year} "
+                f"with every unit the data offer (facilities.csv: {', '.join(options.index)})")
         if online.min() > year:
             text += f"; new units come online from {int(online.min())} at the earliest (lead time)"
         return text
