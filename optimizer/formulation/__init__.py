@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.visitor import replace_expressions
 
 from ..case import Case
 from . import (balance, costs, facilities, objective, policy, recycling, risk, sets, shortfall,
@@ -54,3 +55,13 @@ def first_stage_vars(model: pyo.ConcreteModel) -> list[pyo.Var]:
     part of the plan: it follows from the plan's distribution of cost."""
     return [model.contract, model.units_built, model.stock_capacity, model.substitution_share,
             model.adopted]
+
+
+def in_decisions(model: pyo.ConcreteModel, expr):
+    """`expr` with the cost accounting variables (first_stage_component, scenario_component)
+    replaced by the sums they are defined as, so that its coefficients are those of the
+    decisions (what a decomposition's rho heuristics read off the objective)."""
+    definitions = {id(con.expr.args[0]): con.expr.args[1]
+                   for block in (model.first_stage_cost_definition, model.scenario_cost_definition)
+                   for con in block.values()}
+    return replace_expressions(expr, definitions)

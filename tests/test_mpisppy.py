@@ -1,0 +1,63 @@
+"""`crmplan solve --engine mpisppy`: PH over MPI ranks on the critical-fractile case (three
+scenarios, optimum worked out in test_hand_optima) lands within the asked gap of the
+extensive form and writes the same files. Skipped without mpi4py, mpi-sppy or mpiexec."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("mpi4py")
+pytest.importorskip("mpisppy")
+if shutil.which("mpiexec") is None:
+    pytest.skip("no mpiexec (apt-get install openmpi-bin)", allow_module_level=True)
+
+import optimizer  # noqa: E402
+from conftest import write_dataset, write_study  # noqa: E402
+from optimizer.cli import main  # noqa: E402
+from optimizer.mpisppy import solve as ph_solve  # noqa: E402
+from test_hand_optima import fractile_case  # noqa: E402
+
+GAP = 0.01
+
+
+def study(folder, **keys):
+    write_dataset(folder / "data", fractile_case())
+    return write_study(folder, solver={"mip_rel_gap": GAP, "time_limit_s": 60, "threads": 1},
+                       **keys)
+
+
+def test_ph_lands_within_the_gap_and_writes_the_extensive_forms_files(tmp_path):
+    path = study(tmp_path / "case")
+    ef = optimizer.solve(path)
+    result = CliRunner().invoke(main, ["solve", str(path), "--engine", "mpisppy", "--ranks", "3",
+                                       "--out", str(tmp_path / "ph"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "ph" / "summary.json").read_text())
+    optimum = ef.summary["objective_eur"]                   # 29200, worked out by hand
+    assert summary["engine"] == "mpisppy" and summary["status"] == "optimal"
+    assert summary["outer_bound_eur"] <= optimum * (1 + 1e-6)
+    assert optimum <= summary["objective_eur"] <= optimum * (1 + GAP)
+    assert summary["mip_gap"] <= GAP
+    assert summary["objective_eur"] == pytest.approx(summary["expected_cost_eur"], rel=1e-9)
+    assert summary["inner_bound_eur"] == pytest.approx(summary["objective_eur"], rel=1e-6)
+    ef_dir = optimizer.write(ef, tmp_path / "ef")
+    assert {p.name for p in (tmp_path / "ph").iterdir()} >= \
+        {p.name for p in ef_dir.iterdir() if p.suffix == ".csv"}
+
+
+def test_cvar_goes_through_a_bounded_value_at_risk(tmp_path):
+    """With weight 10 on CVaR_0.8 the optimal stock is 80 t (test_hand_optima)."""
+    path = study(tmp_path / "case", risk={"measure": "cvar", "alpha": 0.8, "weight": 10.0})
+    optimum = optimizer.solve(path).summary["objective_eur"]
+    results = ph_solve(path, ranks=3)
+    assert results.status == "optimal"
+    assert optimum <= results.summary["objective_eur"] <= optimum * (1 + GAP)
+    assert results.summary["outer_bound_eur"] <= optimum * (1 + 1e-6)
+
+
+def test_a_rank_count_no_cylinder_layout_fits_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="--ranks 5"):
+        ph_solve(study(tmp_path / "case"), ranks=5)
