@@ -1,6 +1,6 @@
 """Each input table's columns, declared once as data: type, unit, default, bounds, meaning.
 
-`data.py` validates against these declarations, `docs/data.md` and the Excel template are
+`data.py` validates against these declarations and the Excel template (report/excel.py) is
 written from them. Kinds: ``id`` (lower-case snake_case), ``id*`` (an id or ``*`` for all),
 ``text``, ``float``, ``int``, ``bool`` and ``choice``.
 """
