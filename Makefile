@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py --write benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/sweep.py --append benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV)

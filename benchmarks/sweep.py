@@ -4,10 +4,11 @@
 
 Per study, N points scale the Chinese sources' prices by factors around 1
 (sources.price_eur_per_t[country=cn]). `single` solves them one after another in this
-process with the sweep's own thread count (HiGHS threads = cores), after one warm-up solve;
+process, with HiGHS threads = cores and with 1 thread, after one warm-up solve;
 `sweep` runs optimizer.analysis.sweep with 1 worker (in process, threads = cores) and with 2
 worker processes (threads = cores // 2 each, started from a fork server: their start-up is
-included), writing nothing. ratio = wall time / single's wall time.
+included), writing nothing. ratio = wall time / single's wall time, and vs_half = wall time /
+(single's wall time / 2): issue 6 asks that 2 workers take at most 1.15 x N/2 single solves.
 """
 from __future__ import annotations
 
@@ -33,9 +34,9 @@ def factors(n: int) -> list[float]:
     return [round(0.8 + 0.6 * i / max(n - 1, 1), 4) for i in range(n)]
 
 
-def single(case, values: list[float]) -> float:
+def single(case, values: list[float], threads: int) -> float:
     """Wall time of one solve per value, in this process."""
-    solver = case.study.solver.model_copy(update={"threads": cores()})
+    solver = case.study.solver.model_copy(update={"threads": threads})
     case = case.with_study(case.study.model_copy(update={"solver": solver}))
     param = parse_param(PARAM, case)
     solve_case(case)     # warm-up: first-call costs (imports, HiGHS start) are not the points'
@@ -49,8 +50,8 @@ def single(case, values: list[float]) -> float:
 def bench(path: str, n: int) -> list[dict]:
     case = load_case(load_study(ROOT / path))
     values = factors(n)
-    rows = [{"study": path, "mode": "single", "workers": 1, "threads": cores(),
-             "wall_s": single(case, values)}]
+    rows = [{"study": path, "mode": "single", "workers": 1, "threads": t,
+             "wall_s": single(case, values, t)} for t in sorted({cores(), 1}, reverse=True)]
     for workers in (1, 2):
         start = time.perf_counter()
         frame = sweep(case, {PARAM: values}, workers=workers)
@@ -60,27 +61,35 @@ def bench(path: str, n: int) -> list[dict]:
                      "wall_s": time.perf_counter() - start})
     for row in rows:
         row.update(points=n, ratio=row["wall_s"] / rows[0]["wall_s"],
-                   per_point_s=row["wall_s"] / n)
+                   vs_half=row["wall_s"] / (rows[0]["wall_s"] / 2), per_point_s=row["wall_s"] / n)
     return rows
+
+
+COLUMNS = ["study", "mode", "workers", "threads", "points", "wall_s", "per_point_s", "ratio",
+           "vs_half"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", nargs="+", default=["models/tiny.yaml", "models/default.yaml"])
     parser.add_argument("--points", type=int, default=8)
+    parser.add_argument("--append", type=Path, help="also append the table to this markdown file")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    print(f"cores: {cores()}")
-    print(f"{'study':24} {'mode':7} {'workers':>7} {'threads':>7} {'points':>6} "
-          f"{'wall_s':>8} {'per_point_s':>11} {'ratio':>6}")
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    print(f"cores: {cores()}", *lines, sep="\n", flush=True)
     for path in args.studies:
         if not (ROOT / path).is_file():
             print(f"{path}: not found, skipped")
             continue
         for r in bench(path, args.points):
-            print(f"{r['study']:24} {r['mode']:7} {r['workers']:>7} {r['threads']:>7} "
-                  f"{r['points']:>6} {r['wall_s']:>8.2f} {r['per_point_s']:>11.3f} "
-                  f"{r['ratio']:>6.2f}", flush=True)
+            lines.append("| " + " | ".join(f"{r[c]:.3g}" if isinstance(r[c], float) else str(r[c])
+                                           for c in COLUMNS) + " |")
+            print(lines[-1], flush=True)
+    if args.append:
+        with args.append.open("a") as f:
+            f.write("\n## Sweep throughput (benchmarks/sweep.py)\n\n" + (__doc__ or "")
+                    + f"\ncores: {cores()}\n\n" + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -132,17 +132,24 @@ def scenario_totals(costs_frame: pd.DataFrame) -> pd.Series:
     return second + first
 
 
-def cvar(totals: pd.Series, probability: dict[str, float], alpha: float) -> float:
-    """CVaR_alpha of a discrete cost distribution: mean of the worst (1 - alpha) probability."""
-    order = totals.sort_values(ascending=False)
-    tail, acc, mass = 1.0 - alpha, 0.0, 0.0
-    for w, c in order.items():
+def tail_mass(totals: pd.Series, probability: dict[str, float], alpha: float) -> dict[str, float]:
+    """The probability each scenario puts in the worst (1 - alpha) tail, costliest first."""
+    tail, mass, taken = 1.0 - alpha, 0.0, {}
+    for w in totals.sort_values(ascending=False).index:
         take = min(probability[w], tail - mass)
         if take <= 0:
             break
-        acc += take * c
+        taken[w] = take
         mass += take
-    return acc / mass if mass > 0 else float(order.iloc[0])
+    return taken
+
+
+def cvar(totals: pd.Series, probability: dict[str, float], alpha: float) -> float:
+    """CVaR_alpha of a discrete cost distribution: mean of the worst (1 - alpha) probability."""
+    taken = tail_mass(totals, probability, alpha)
+    mass = sum(taken.values())
+    return sum(take * totals[w] for w, take in taken.items()) / mass if mass > 0 \
+        else float(totals.max())
 
 
 class Results:

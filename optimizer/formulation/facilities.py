@@ -13,6 +13,8 @@ variable_cost_eur_per_t·production[f,y,w]·discount_factor[y] (variable).
 """
 from __future__ import annotations
 
+import itertools
+
 import pyomo.environ as pyo
 
 from ..case import Case
@@ -27,7 +29,7 @@ def build_years(case: Case) -> list[tuple[str, int]]:
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
-    fac, years, ids = case.facilities, list(model.Y), list(model.W)
+    fac, years = case.facilities, list(model.Y)
     for column in ("capacity_t_per_yr", "capex_eur_per_unit", "fixed_opex_eur_per_unit_yr",
                    "variable_cost_eur_per_t", "lead_time_yr", "max_units", "existing_units"):
         setattr(model, f"facility_{column}" if column == "capacity_t_per_yr" else column,
@@ -56,14 +58,15 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
 
     model.max_units_built = pyo.Constraint(model.F, rule=max_units_built)
 
-    keys = [(f, y, w) for f in model.F for y in years for w in ids]
-    model.production = pyo.Var(keys, within=pyo.NonNegativeReals, doc="facility output [t]")
+    index = (model.F, model.Y, model.W)
+    keys = list(itertools.product(*index))
+    model.production = pyo.Var(*index, within=pyo.NonNegativeReals, doc="facility output [t]")
 
     def production_within_capacity(m, f, y, w):
         """production[f,y,w] ≤ capacity_t_per_yr[f]·units_online[f,y]"""
         return m.production[f, y, w] <= m.facility_capacity_t_per_yr[f] * m.units_online[f, y]
 
-    model.production_within_capacity = pyo.Constraint(keys, rule=production_within_capacity)
+    model.production_within_capacity = pyo.Constraint(*index, rule=production_within_capacity)
 
     output, kind = fac["output"].to_dict(), fac["kind"].to_dict()
     recipe = case.recipes.groupby("facility")

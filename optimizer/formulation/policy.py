@@ -41,7 +41,7 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         def country_share_limit(m, mat, c, y, w):
             """Σ_{s of m in c} (contract delivery + spot)[s,y,w] ≤ max_country_share·consumption[m,y,w]
             for every non-EU country c, in scenario-years where m is not disrupted"""
-            supply = sum(m.contract_delivery[s, y, w] + m.spot[s, y, w] for s in sources_of[mat, c])
+            supply = sum(terms.imports[s, y, w] for s in sources_of[mat, c])
             return supply <= share * consumption(m, mat, y, w)
 
         terms.add_policy(model, "country_share_limit", keys, country_share_limit,

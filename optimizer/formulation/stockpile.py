@@ -28,6 +28,30 @@ def stockable(case: Case) -> list[str]:
             if r["stage"] != "scrap" and not math.isnan(price[m]) and r["max_stock_t"] > 0]
 
 
+def stock_limit(case: Case) -> dict[str, float]:
+    """The most stock capacity a material can use, tonnes: all it could ever give out over the
+    horizon, Σ_y (peak demand over scenarios + facility input with every unit built + resale
+    of every source at capacity), or the stock-days floor if that is more.
+
+    More capacity is never drawn down and costs more (holding, and a fill price that the end
+    value only returns), so this bound keeps every optimum; it tightens the LP relaxation and
+    a decomposition needs it, because an unbounded first-stage variable makes Lagrangian
+    subproblems unbounded.
+    """
+    years = len(case.years)
+    demand = case.demand.groupby(level=["material", "year"]).max()
+    fac, recipes = case.facilities, case.recipes
+    full = fac["capacity_t_per_yr"] * (fac["existing_units"] + fac["max_units"])
+    use = (recipes["t_per_t_output"] * recipes["facility"].map(full)) \
+        .groupby(recipes["input"]).sum()
+    resale = case.sources.groupby("material")["capacity_t_per_yr"].sum()
+    total = demand.groupby(level="material").sum().add(years * use, fill_value=0.0) \
+        .add(years * resale, fill_value=0.0)
+    days = case.study.policy.min_stock_days or 0.0
+    floor = days / 365.0 * case.base_demand.groupby(level="material").max()
+    return total.combine(floor, max, fill_value=0.0).to_dict()
+
+
 def allow_draws(model: pyo.ConcreteModel, crisis) -> None:
     """Open stock_draw in the crisis scenario-years {(m, y, w)}, close it elsewhere; a kept
     model given another scenario's data calls this again."""
@@ -45,10 +69,14 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     model.normal_price_eur_per_t = pyo.Param(
         held, initialize={m: 0.0 if math.isnan(price[m]) else price[m] for m in held})
 
+    limit = stock_limit(case)
+
     def capacity_bounds(m, mat):
+        """initial_stock_t[m] ≤ stock_capacity[m] ≤ max_stock_t[m], or stock_limit[m] when
+        max_stock_t is not given"""
         lo = m.initial_stock_t[mat]
         hi = mats.at[mat, "max_stock_t"] if mat in free else lo
-        return (lo, None if math.isinf(hi) else hi)
+        return (lo, max(lo, limit.get(mat, 0.0)) if math.isinf(hi) else hi)
 
     model.stock_capacity = pyo.Var(held, within=pyo.NonNegativeReals, bounds=capacity_bounds,
                                    doc="strategic stock capacity [t], first stage")

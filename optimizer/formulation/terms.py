@@ -35,6 +35,8 @@ class Terms:
     # (material, year, scenario) -> [(flow, expression)]
     inflow: dict = field(default_factory=lambda: defaultdict(list))
     outflow: dict = field(default_factory=lambda: defaultdict(list))
+    # (source, year, scenario) -> tonnes imported (contract delivery + spot)
+    imports: dict = field(default_factory=dict)
     # component -> [expression], discounted EUR
     first_stage: dict = field(default_factory=lambda: defaultdict(list))
     # component -> scenario -> [expression], discounted EUR, credits negative
@@ -53,6 +55,10 @@ class Terms:
     def use(self, key, flow, expr):
         """`expr` tonnes leave the balance at `key` (besides demand)."""
         self.outflow[key].append((flow, expr))
+
+    def imported(self, key, expr):
+        """`expr` tonnes come in from source s at `key` = (source, year, scenario)."""
+        self.imports[key] = expr
 
     def cost(self, component, expr, scenario=None):
         """A discounted cost; `scenario=None` for first-stage costs."""

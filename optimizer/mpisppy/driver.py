@@ -40,6 +40,10 @@ from ..formulation import first_stage_vars, in_decisions
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]       # the folder holding the optimizer package
 PLAN_FILE, BOUNDS_FILE = "first_stage.json", "bounds.json"
+# The proximal term (x' − x̄')², x' on [0, 1] (scenarios.scaled_plan), is linearised to within
+# 1e-6, mpi-sppy's x-tolerance sqrt(1e-6) = 0.1% of a variable's range (its default, 0.1,
+# leaves 32% and PH oscillates).
+PROX_TOLERANCE = 1e-6
 SPOKE_PAUSE_S = 0.05                             # see scenarios.hub_and_spoke_dict_callback
 # mpiexec is killed after 2 × the time limit + SETUP_S: PH checks its time limit only between
 # iterations, and building the scenarios and tearing down come on top.
@@ -166,7 +170,8 @@ def run_ph(case: Case, ranks: int, rel_gap: float, max_iterations: int,
             "--max-iterations", str(max_iterations),
             "--time-limit", str(int(settings.time_limit_s)), "--rel-gap", f"{rel_gap:g}",
             "--sep-rho", "--sep-rho-multiplier", repr(float(rho_multiplier)),
-            "--linearize-proximal-terms", *spokes]
+            "--linearize-proximal-terms", "--proximal-linearization-tolerance",
+            f"{PROX_TOLERANCE:g}", *spokes]
         if ranks > (os.cpu_count() or 1):
             command += ["--spoke-pause", str(SPOKE_PAUSE_S)]
         if var_bounds is not None:

@@ -18,10 +18,10 @@ from pathlib import Path
 from ..case import Case, load_case
 from ..formulation import build_model
 from ..results import Results
-from ..run import solve_case as solve_fixed
 from ..run import versions
 from ..study import Study, load_study
 from . import driver
+from .evaluate import solve_fixed
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_ITERATIONS = 200
@@ -90,4 +90,4 @@ def _evaluate(case: Case, ph: driver.PH, duals: bool) -> Results | None:
     """The extensive form with PH's plan fixed (None when PH found no plan)."""
     if ph.plan is None:
         return None
-    return solve_fixed(case, duals=duals, prepare=functools.partial(driver.fix_plan, plan=ph.plan))
+    return solve_fixed(case, functools.partial(driver.fix_plan, plan=ph.plan), duals)

@@ -9,8 +9,8 @@ Each scenario model is `build_model(case, [w])`, the extensive form's builder re
 one scenario (its probability renormalised to 1), so its objective is that scenario's total
 cost. Scenario `scen<k>` is the k-th row of scenarios.csv. The nonanticipative variables are
 the plan (`first_stage_vars`) and, when the study weighs CVaR, `value_at_risk`. Both are
-bounded (`stock_limit`, `driver.value_at_risk_bounds`): a free first-stage variable makes
-the Lagrangian subproblems unbounded.
+bounded (`stockpile.stock_limit`, `driver.value_at_risk_bounds`): a free first-stage variable
+makes the Lagrangian subproblems unbounded.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import mpisppy.utils.sputils as sputils
 import pyomo.environ as pyo
+from pyomo.core.expr.visitor import replace_expressions
 
 from ..case import Case, load_case
 from ..formulation import build_model, first_stage_vars, in_decisions
@@ -39,30 +40,6 @@ def load(study: str) -> Case:
     return load_case(load_study(path))
 
 
-@functools.lru_cache(maxsize=2)
-def stock_limit(case: Case) -> dict[str, float]:
-    """The most stock capacity a material can use, tonnes: all it could ever give out over the
-    horizon, Σ_y (peak demand over scenarios + facility input with every unit built + resale
-    of every source at capacity), or the stock-days floor if that is more.
-
-    More capacity is never drawn down and costs no less, so this bound keeps an optimum; a
-    decomposition needs it, because an unbounded first-stage variable makes Lagrangian
-    subproblems unbounded.
-    """
-    years = len(case.years)
-    demand = case.demand.groupby(level=["material", "year"]).max()
-    fac, recipes = case.facilities, case.recipes
-    full = fac["capacity_t_per_yr"] * (fac["existing_units"] + fac["max_units"])
-    use = (recipes["t_per_t_output"] * recipes["facility"].map(full)) \
-        .groupby(recipes["input"]).sum()
-    resale = case.sources.groupby("material")["capacity_t_per_yr"].sum()
-    total = demand.groupby(level="material").sum().add(years * use, fill_value=0.0) \
-        .add(years * resale, fill_value=0.0)
-    days = case.study.policy.min_stock_days or 0.0
-    floor = days / 365.0 * case.base_demand.groupby(level="material").max()
-    return total.combine(floor, max, fill_value=0.0).to_dict()
-
-
 def scenario_names_creator(num_scens: int, start: int | None = None) -> list[str]:
     start = start or 0
     return [f"scen{k}" for k in range(start, start + num_scens)]
@@ -74,28 +51,54 @@ def scenario_creator(scenario_name: str, study: str,
 
     The objective is restated over the decisions (`in_decisions`): over the cost accounting
     variables, every plan variable would have a zero cost coefficient, and mpi-sppy's SEP rho
-    and proximal cuts, which read those coefficients, would fall back to rho = 1.
+    and proximal cuts, which read those coefficients, would fall back to rho = 1. The
+    continuous nonanticipative variables are then put on [0, 1] (`scaled_plan`).
     """
     case = load(study)
     scenario = case.scenario_ids[sputils.extract_num(scenario_name)]
     model = build_model(case, [scenario])
-    limit = stock_limit(case)
-    for material, capacity in model.stock_capacity.items():
-        if capacity.ub is None:
-            capacity.setub(max(capacity.lb, limit.get(material, 0.0)))
-    nonants = first_stage_vars(model)
+    plan = [v for var in first_stage_vars(model) for v in var.values()]
     if weighs_cvar(case):
         lower, upper = var_bounds
         model.value_at_risk.setlb(lower)
         model.value_at_risk.setub(upper)
-        nonants.append(model.value_at_risk)
+        plan.append(model.value_at_risk)
+    nonants, substitute = scaled_plan(model, plan)
     objective = model.total_cost
     objective.deactivate()
-    model.total_cost_in_decisions = pyo.Objective(expr=in_decisions(model, objective.expr),
-                                                  sense=objective.sense)
-    sputils.attach_root_node(model, model.first_stage_cost, nonants)
+    model.total_cost_in_decisions = pyo.Objective(
+        expr=replace_expressions(in_decisions(model, objective.expr), substitute),
+        sense=objective.sense)
+    sputils.attach_root_node(model, replace_expressions(model.first_stage_cost, substitute),
+                             nonants)
     model._mpisppy_probability = case.probability[scenario]
     return model
+
+
+def scaled_plan(model: pyo.ConcreteModel, plan: list) -> tuple[list, dict]:
+    """The nonanticipative variables PH works on: integers as they are, and for each
+    continuous x on [l, u] a scaled x' on [0, 1] with x = l + (u − l)·x' (row plan_scaling).
+
+    PH's linearised proximal term adds cuts x_sq ≥ 2·a·x − a² at points a of x's range: for
+    a contract or stock of 10⁵–10⁶ t those rows have coefficients of 10⁶ and right-hand sides
+    of 10¹², HiGHS' incumbents then fail in the unscaled model, and every one of them costs a
+    repair LP (an EU scenario ran for over 10 minutes). On [0, 1] the cuts are as
+    well-conditioned as the model. Returns the nonants and the substitution {id(x): l + (u − l)·x'}
+    that puts the objective on the scaled variables (SEP rho reads their cost coefficients).
+    """
+    scaled = [v for v in plan if not v.is_integer() and v.ub is not None and v.lb is not None
+              and v.ub - v.lb > 1e-9]
+    model.plan_share = pyo.Var(range(len(scaled)), bounds=(0.0, 1.0),
+                               doc="continuous plan variables scaled to [0, 1] for PH")
+    substitute = {id(v): v.lb + (v.ub - v.lb) * model.plan_share[i] for i, v in enumerate(scaled)}
+
+    def plan_scaling(m, i):
+        """x = l + (u − l)·plan_share for every continuous plan variable x on [l, u]"""
+        return scaled[i] == substitute[id(scaled[i])]
+
+    model.plan_scaling = pyo.Constraint(range(len(scaled)), rule=plan_scaling)
+    kept = {id(v) for v in scaled}
+    return [model.plan_share] + [v for v in plan if id(v) not in kept], substitute
 
 
 def inparser_adder(cfg) -> None:
@@ -131,9 +134,13 @@ def scenario_denouement(rank, scenario_name, scenario) -> None:
 
 
 def _write_plan(file_name: str, scenario, bundling: bool) -> None:
-    root = scenario._mpisppy_node_list[0]
-    Path(file_name).write_text(json.dumps({v.name: pyo.value(v)
-                                           for v in root.nonant_vardata_list}))
+    """The plan in the model's own variables. mpi-sppy has put the best plan into the
+    nonants only (integers and x'), so each scaled x is read off its plan_scaling row."""
+    plan = {v.name: v.value for var in first_stage_vars(scenario) for v in var.values()}
+    for row in scenario.plan_scaling.values():
+        x, scaled = row.expr.args
+        plan[x.name] = pyo.value(scaled)
+    Path(file_name).write_text(json.dumps(plan))
 
 
 def custom_writer(wheel, cfg) -> None:
