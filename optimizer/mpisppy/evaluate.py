@@ -32,6 +32,7 @@ from ..analysis.scenarios import subset_case
 from ..case import Case
 from ..results import Results
 from ..run import solve_case
+from .driver import weighs_cvar
 
 CHUNK = 100
 TIMINGS = ("build_s", "transfer_s", "solve_s", "extract_s", "total_s")
@@ -70,7 +71,7 @@ def _merge(case: Case, parts: list[tuple[float, Results]]) -> Results:
     totals = R.scenario_totals(tables["costs"])
     expected = R.expected_cost(tables["costs"], probability)
     cvar = R.cvar(totals, probability, risk.alpha)
-    weighs = risk.measure == "cvar" and risk.weight > 0
+    weighs = weighs_cvar(case)
     if "duals" in first.tables:
         tail = R.tail_mass(totals, probability, risk.alpha) if weighs else {}
         factor = {w: 1.0 + risk.weight * t / (probability[w] * (1.0 - risk.alpha))
