@@ -14,6 +14,7 @@ from optimizer.analysis.scenarios import with_scenarios
 from optimizer.analysis.stress import monte_carlo_samples
 from optimizer.case import load_case
 from optimizer.formulation import build_model, first_stage_vars
+from optimizer.mpisppy import driver
 from optimizer.mpisppy.driver import fix_plan
 from optimizer.mpisppy.evaluate import solve_fixed
 from optimizer.solve import solve_model
@@ -62,3 +63,19 @@ def test_chunks_of_scenarios_give_the_extensive_forms_results(risk):
              .sort_index()[["shadow_price", "shadow_price_pv"]] for d in (chunked, whole)]
     assert (duals[1]["shadow_price_pv"].abs() > 1e-3).sum() >= 5
     pd.testing.assert_frame_equal(*duals, rtol=1e-5, atol=1e-3)
+
+
+def test_value_at_risk_bounds_over_chunks_are_those_of_the_whole_study(monkeypatch):
+    """The CVaR bounds PH needs come from models of a few scenarios each, never the whole
+    extensive form, and equal what the whole would give."""
+    case = load_case(load_study(TINY).model_copy(update={
+        "risk": Risk(measure="cvar", alpha=0.5, weight=2.0)}))
+    whole = driver.value_at_risk_bounds(case)
+    monkeypatch.setattr(driver, "SCENARIOS_PER_MODEL", 1)
+    built = []
+    monkeypatch.setattr(driver, "build_model", lambda c, ids: built.append(ids) or
+                        build_model(c, ids))
+    assert driver.value_at_risk_bounds(case) == pytest.approx(whole, rel=1e-12)
+    assert built == [[w] for w in case.scenario_ids]
+    lower, upper = whole
+    assert lower <= 0.0 < upper

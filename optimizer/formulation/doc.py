@@ -9,8 +9,8 @@ A test checks that the file is current and that it names every constraint of a b
 from __future__ import annotations
 
 import ast
-import sys
 import inspect
+import sys
 import textwrap
 
 from . import CONCERNS

@@ -35,11 +35,14 @@ from pathlib import Path
 import pyomo.environ as pyo
 
 from ..case import Case
-from ..formulation import first_stage_vars, in_decisions
+from ..formulation import build_model, first_stage_vars, in_decisions
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]       # the folder holding the optimizer package
 PLAN_FILE, BOUNDS_FILE = "first_stage.json", "bounds.json"
+# Most scenarios in one model built whole (bounds, the plan's results): 100 EU scenarios are
+# 330,000 variables and 2.8 GB.
+SCENARIOS_PER_MODEL = 100
 # The proximal term (x' − x̄')², x' on [0, 1] (scenarios.scaled_plan), is linearised to within
 # 1e-6, mpi-sppy's x-tolerance sqrt(1e-6) = 0.1% of a variable's range (its default, 0.1,
 # leaves 32% and PH oscillates).
@@ -101,8 +104,9 @@ def weighs_cvar(case: Case) -> bool:
     return case.study.risk.measure == "cvar" and case.study.risk.weight > 0
 
 
-def value_at_risk_bounds(case: Case, model: pyo.ConcreteModel) -> tuple[float, float]:
-    """Bounds on value_at_risk that keep an optimum, from the full model of `case`.
+def value_at_risk_bounds(case: Case) -> tuple[float, float]:
+    """Bounds on value_at_risk that keep an optimum, from models of `case` over at most
+    SCENARIOS_PER_MODEL scenarios each (the extensive form may not fit in memory).
 
     lower L: no scenario costs less than −Σ_m normal_price·initial_stock_t (every cost is
     non-negative but resale, at most the contract cost it offsets, and the end value of the
@@ -111,21 +115,24 @@ def value_at_risk_bounds(case: Case, model: pyo.ConcreteModel) -> tuple[float, f
     demand short. Any plan x has F(x) ≥ L + λ·VaR(x), so no plan whose VaR exceeds U beats
     doing nothing, when doing nothing is feasible; policy floors can forbid it, so
     `engine.solve_case` checks U against the plan found. In the model's money unit (as
-    value_at_risk). Sets every variable's value.
+    value_at_risk).
     """
-    lower = -float(sum(pyo.value(model.normal_price_eur_per_t[m] * model.initial_stock_t[m])
-                       for m in model.initial_stock_t))
-    for var in model.component_data_objects(pyo.Var, active=True):
-        var.set_value(0.0, skip_validation=True)
-    for var in first_stage_vars(model):
-        for v in var.values():
-            v.set_value(v.lb or 0.0, skip_validation=True)
-    for v in model.shortfall.values():
-        v.set_value(v.ub)
-    worst = max(float(pyo.value(in_decisions(model, model.first_stage_cost
-                                             + model.scenario_cost[w]))) for w in model.W)
+    ids, worst = case.scenario_ids, []
+    for start in range(0, len(ids), SCENARIOS_PER_MODEL):
+        model = build_model(case, ids[start:start + SCENARIOS_PER_MODEL])
+        lower = -float(sum(pyo.value(model.normal_price_eur_per_t[m] * model.initial_stock_t[m])
+                           for m in model.initial_stock_t))
+        for var in model.component_data_objects(pyo.Var, active=True):
+            var.set_value(0.0, skip_validation=True)
+        for var in first_stage_vars(model):
+            for v in var.values():
+                v.set_value(v.lb or 0.0, skip_validation=True)
+        for v in model.shortfall.values():
+            v.set_value(v.ub)
+        worst += [float(pyo.value(in_decisions(model, model.first_stage_cost
+                                               + model.scenario_cost[w]))) for w in model.W]
     weight = case.study.risk.weight
-    return lower, ((1 + weight) * worst - lower) / weight
+    return lower, ((1 + weight) * max(worst) - lower) / weight
 
 
 def var_bounds_hold(case: Case, bounds: tuple[float, float], objective: float) -> bool:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from ..case import Case, load_case
-from ..formulation import build_model
+from ..formulation.terms import MONEY
 from ..results import Results
 from ..run import versions
 from ..study import Study, load_study
@@ -48,10 +48,10 @@ def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
     driver.cylinders(ranks)                       # a bad rank count fails before any work
     gap = case.study.solver.mip_rel_gap if rel_gap is None else rel_gap
     start = time.perf_counter()
-    bounds = eur = None
+    bounds = None
+    eur = 1.0 / MONEY                             # EUR per unit of the model's objective
     if driver.weighs_cvar(case):
-        model = build_model(case)
-        bounds, eur = driver.value_at_risk_bounds(case, model), model.eur_per_objective_unit
+        bounds = driver.value_at_risk_bounds(case)
     ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier)
     results = _evaluate(case, ph, duals)
     if results is not None and results.ok and bounds is not None and \

@@ -1,10 +1,9 @@
 """A plan's results over many scenarios, from extensive forms of a few scenarios at a time.
 
 With the plan fixed the scenarios no longer share a variable, so the extensive form of the
-plan splits into independent chunks. Above `CHUNK` scenarios (the size of the extensive
-form that fits comfortably in memory: 100 EU scenarios are 330,000 variables and 2.7 GB) the
-scenarios are solved `CHUNK` at a time, each chunk the study over those scenarios
-(probabilities renormalised), and the tables merged:
+plan splits into independent chunks. Above `driver.SCENARIOS_PER_MODEL` scenarios (100: an
+extensive form that fits comfortably in memory) they are solved that many at a time, each
+chunk the study over those scenarios (probabilities renormalised), and the tables merged:
 
 - per-scenario tables (flows, shortfall, the scenario rows of costs) are concatenated;
   builds, contracts and the first-stage rows of costs are the plan's, the same in every chunk;
@@ -32,14 +31,13 @@ from ..analysis.scenarios import subset_case
 from ..case import Case
 from ..results import Results
 from ..run import solve_case
-from .driver import weighs_cvar
+from .driver import SCENARIOS_PER_MODEL, weighs_cvar
 
-CHUNK = 100
 TIMINGS = ("build_s", "transfer_s", "solve_s", "extract_s", "total_s")
 PER_SCENARIO = ("flows", "shortfall")
 
 
-def solve_fixed(case: Case, prepare: Callable, duals: bool = True, chunk: int = CHUNK) -> Results:
+def solve_fixed(case: Case, prepare: Callable, duals: bool = True, chunk: int = SCENARIOS_PER_MODEL) -> Results:
     """The results of the plan `prepare` fixes, over every scenario of `case`."""
     ids = case.scenario_ids
     if len(ids) <= chunk:

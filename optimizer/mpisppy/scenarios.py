@@ -125,7 +125,7 @@ def kw_creator(cfg) -> dict:
     if weighs_cvar(case):
         bounds = (cfg.var_lower, cfg.var_upper)
         if None in bounds:
-            bounds = value_at_risk_bounds(case, build_model(case))
+            bounds = value_at_risk_bounds(case)
     return {"study": cfg.study, "var_bounds": bounds}
 
 
