@@ -75,8 +75,12 @@ def main():
 @click.option("--rel-gap", type=click.FloatRange(min=0), default=None,
               help="Relative gap at which --engine mpisppy stops (default: the study's "
               "solver.mip_rel_gap).")
+@click.option("--bundle-size", type=click.IntRange(min=1), default=1, show_default=True,
+              help="--engine mpisppy: scenarios per PH subproblem, each bundle's model the "
+              "extensive form over its scenarios (must divide the scenario count; see "
+              "docs/scale-out.md).")
 @common
-def solve(study, out, as_json, with_report, engine, ranks, rel_gap):
+def solve(study, out, as_json, with_report, engine, ranks, rel_gap, bundle_size):
     """Solve STUDY (default: models/default.yaml) and write its results."""
     from .diagnostics import summarize_conflicts
     from .report.text import plain_summary
@@ -85,7 +89,8 @@ def solve(study, out, as_json, with_report, engine, ranks, rel_gap):
 
     if engine == "mpisppy":
         from .mpisppy import solve as ph_solve
-        results = ph_solve(_study_path(study), ranks=ranks, rel_gap=rel_gap)
+        results = ph_solve(_study_path(study), ranks=ranks, rel_gap=rel_gap,
+                           bundle_size=bundle_size)
     else:
         results = run_solve(_study_path(study))
     folder = write(results, out)

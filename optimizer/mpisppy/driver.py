@@ -100,6 +100,16 @@ def cylinders(ranks: int) -> list[str]:
                      "(PH + Lagrangian bound + xhat)")
 
 
+def check_bundles(scenarios: int, bundle_size: int) -> None:
+    """Bundles are equal (so that mpi-sppy's scenario count is theirs): their size must divide
+    the scenario count, and be smaller (one bundle is the extensive form, and PH, converged at
+    iteration 0, stops before its inner bound spoke has a plan)."""
+    if bundle_size < 1 or scenarios % bundle_size or (scenarios > 1 and bundle_size == scenarios):
+        raise ValueError(f"--bundle-size {bundle_size}: it must divide the study's {scenarios} "
+                         "scenarios into at least two bundles (one is the extensive form: "
+                         "--engine ef)")
+
+
 def weighs_cvar(case: Case) -> bool:
     return case.study.risk.measure == "cvar" and case.study.risk.weight > 0
 
@@ -157,10 +167,11 @@ def _environment(ranks: int) -> tuple[list[str], dict[str, str]]:
 
 
 def run_ph(case: Case, ranks: int, rel_gap: float, max_iterations: int,
-           var_bounds: tuple[float, float] | None, rho_multiplier: float) -> PH:
+           var_bounds: tuple[float, float] | None, rho_multiplier: float,
+           bundle_size: int = 1) -> PH:
     """One PH run in a subprocess; its files live in a temporary folder. rho is
     `rho_multiplier` × mpi-sppy's SEP rho (cost coefficient over the spread of the scenarios'
-    first solutions)."""
+    first solutions). Each subproblem is a bundle of `bundle_size` scenarios (scenarios.py)."""
     spokes = cylinders(ranks)
     settings = case.study.solver
     launcher, env = _environment(ranks)
@@ -171,7 +182,8 @@ def run_ph(case: Case, ranks: int, rel_gap: float, max_iterations: int,
         command = launcher + [
             sys.executable, "-m", "mpi4py", "-m", "mpisppy.generic_cylinders",
             "--module-name", "optimizer.mpisppy.scenarios", "--study", str(out / "case.pkl"),
-            "--num-scens", str(len(case.scenario_ids)), "--crmplan-out", str(out),
+            "--num-scens", str(len(case.scenario_ids) // bundle_size),
+            "--bundle-size", str(bundle_size), "--crmplan-out", str(out),
             "--solver-name", "highs", "--max-solver-threads", "1",
             "--solver-options", f"mip_rel_gap={rel_gap / 10:g} random_seed={settings.seed}",
             "--max-iterations", str(max_iterations),
@@ -221,11 +233,20 @@ def _follow(command: list[str], env: dict, cwd: str, timeout_s: float) -> tuple[
 
 
 def fix_plan(model: pyo.ConcreteModel, plan: dict[str, float]) -> None:
-    """Fix the plan's variables (integers rounded, values clipped to bounds) in `model`."""
+    """Hold the plan's variables at its values in `model`, clipped to their bounds: integers
+    rounded and fixed, continuous variables through lb = ub. Rows over plan variables alone
+    (substitution_ramp) then meet HiGHS's feasibility tolerance rather than Pyomo's exact
+    check of rows over fixed variables, which a plan read back in floating point can fail
+    (0.031964401336840790 − 0.021964401336840786 > 0.01)."""
     for var in first_stage_vars(model):
         for v in var.values():
             value = plan[v.name] or 0.0          # None: in no row, any value is optimal
             value = round(value) if v.is_integer() else value
             lower = v.lb if v.lb is not None else value
             upper = v.ub if v.ub is not None else value
-            v.fix(min(max(value, lower), upper))
+            value = min(max(value, lower), upper)
+            if v.is_integer():
+                v.fix(value)
+            else:
+                v.setlb(value)
+                v.setub(value)

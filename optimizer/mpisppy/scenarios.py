@@ -5,12 +5,15 @@
         --solver-name highs --lagrangian --xhatshuffle --sep-rho --linearize-proximal-terms \\
         --rel-gap 0.001 --max-iterations 100
 
-Each scenario model is `build_model(case, [w])`, the extensive form's builder restricted to
-one scenario (its probability renormalised to 1), so its objective is that scenario's total
-cost. Scenario `scen<k>` is the k-th row of scenarios.csv. The nonanticipative variables are
-the plan (`first_stage_vars`) and, when the study weighs CVaR, `value_at_risk`. Both are
-bounded (`stockpile.stock_limit`, `driver.value_at_risk_bounds`): a free first-stage variable
-makes the Lagrangian subproblems unbounded.
+What mpi-sppy calls scenario `scen<k>` is bundle k: scenarios k·b … k·b + b − 1 of
+scenarios.csv, b = `--bundle-size` (default 1), so `--num-scens` is the bundle count. Its
+model is `build_model(case, bundle)`, the extensive form's builder over the bundle's
+scenarios (probabilities renormalised within it), so its objective is the bundle's expected
+cost and its plan is shared by its scenarios without nonanticipativity rows. mpi-sppy weighs it
+by the bundle's probability. The nonanticipative variables are the plan (`first_stage_vars`)
+and, when the study weighs CVaR, `value_at_risk`. Both are bounded (`stockpile.stock_limit`,
+`driver.value_at_risk_bounds`): a free first-stage variable makes the Lagrangian
+subproblems unbounded.
 """
 from __future__ import annotations
 
@@ -45,9 +48,9 @@ def scenario_names_creator(num_scens: int, start: int | None = None) -> list[str
     return [f"scen{k}" for k in range(start, start + num_scens)]
 
 
-def scenario_creator(scenario_name: str, study: str,
-                     var_bounds: tuple[float, float] | None = None) -> pyo.ConcreteModel:
-    """One scenario's model, its plan attached to the root node of a two-stage tree.
+def scenario_creator(scenario_name: str, study: str, var_bounds: tuple[float, float] | None = None,
+                     bundle_size: int = 1) -> pyo.ConcreteModel:
+    """One bundle's model, its plan attached to the root node of a two-stage tree.
 
     The objective is restated over the decisions (`in_decisions`): over the cost accounting
     variables, every plan variable would have a zero cost coefficient, and mpi-sppy's SEP rho
@@ -55,8 +58,9 @@ def scenario_creator(scenario_name: str, study: str,
     continuous nonanticipative variables are then put on [0, 1] (`scaled_plan`).
     """
     case = load(study)
-    scenario = case.scenario_ids[sputils.extract_num(scenario_name)]
-    model = build_model(case, [scenario])
+    first = sputils.extract_num(scenario_name) * bundle_size
+    bundle = case.scenario_ids[first:first + bundle_size]
+    model = build_model(case, bundle)
     plan = [v for var in first_stage_vars(model) for v in var.values()]
     if weighs_cvar(case):
         lower, upper = var_bounds
@@ -71,7 +75,7 @@ def scenario_creator(scenario_name: str, study: str,
         sense=objective.sense)
     sputils.attach_root_node(model, replace_expressions(model.first_stage_cost, substitute),
                              nonants)
-    model._mpisppy_probability = case.probability[scenario]
+    model._mpisppy_probability = float(sum(case.probability[w] for w in bundle))
     return model
 
 
@@ -105,6 +109,8 @@ def inparser_adder(cfg) -> None:
     cfg.num_scens_required()
     cfg.add_to_config("study", description="study YAML, or a pickled Case (.pkl)", domain=str,
                       default=None)
+    cfg.add_to_config("bundle_size", description="crmplan scenarios per mpi-sppy scenario "
+                      "(bundle); --num-scens counts bundles (default 1)", domain=int, default=1)
     cfg.add_to_config("var_lower", description="lower bound on value_at_risk (CVaR studies; "
                       "default: computed)", domain=float, default=None)
     cfg.add_to_config("var_upper", description="upper bound on value_at_risk (CVaR studies; "
@@ -118,15 +124,15 @@ def inparser_adder(cfg) -> None:
 
 def kw_creator(cfg) -> dict:
     case = load(cfg.study)
-    if len(case.scenario_ids) != cfg.num_scens:
-        raise ValueError(f"--num-scens {cfg.num_scens}: the study has "
-                         f"{len(case.scenario_ids)} scenarios")
+    if len(case.scenario_ids) != cfg.num_scens * cfg.bundle_size:
+        raise ValueError(f"--num-scens {cfg.num_scens} bundles of --bundle-size "
+                         f"{cfg.bundle_size}: the study has {len(case.scenario_ids)} scenarios")
     bounds = None
     if weighs_cvar(case):
         bounds = (cfg.var_lower, cfg.var_upper)
         if None in bounds:
             bounds = value_at_risk_bounds(case)
-    return {"study": cfg.study, "var_bounds": bounds}
+    return {"study": cfg.study, "var_bounds": bounds, "bundle_size": cfg.bundle_size}
 
 
 def scenario_denouement(rank, scenario_name, scenario) -> None:
