@@ -30,8 +30,7 @@ RHO_MULTIPLIER = 1.0
 
 def solve(study: Study | str | Path, ranks: int = 3, rel_gap: float | None = None,
           max_iterations: int = DEFAULT_MAX_ITERATIONS, duals: bool = True,
-          rho_multiplier: float = RHO_MULTIPLIER,
-          bundle_size: int = 1) -> Results:
+          rho_multiplier: float = RHO_MULTIPLIER, bundle_size: int = 1) -> Results:
     """Solve a study (a Study or the path of its YAML) by PH on `ranks` MPI ranks.
 
     `rel_gap` defaults to the study's solver.mip_rel_gap. With `bundle_size` b, PH works on
@@ -47,8 +46,7 @@ def solve(study: Study | str | Path, ranks: int = 3, rel_gap: float | None = Non
 
 def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
                max_iterations: int = DEFAULT_MAX_ITERATIONS, duals: bool = True,
-               rho_multiplier: float = RHO_MULTIPLIER,
-               bundle_size: int = 1) -> Results:
+               rho_multiplier: float = RHO_MULTIPLIER, bundle_size: int = 1) -> Results:
     driver.check_available()
     driver.cylinders(ranks)                       # bad settings fail before any work
     driver.check_bundles(len(case.scenario_ids), bundle_size)
@@ -58,8 +56,7 @@ def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
     eur = 1.0 / MONEY                             # EUR per unit of the model's objective
     if driver.weighs_cvar(case):
         bounds = driver.value_at_risk_bounds(case)
-    ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier,
-                           bundle_size)
+    ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier, bundle_size)
     results = _evaluate(case, ph, duals)
     if results is not None and results.ok and bounds is not None and \
             not driver.var_bounds_hold(case, bounds, results.summary["objective_eur"] / eur):
