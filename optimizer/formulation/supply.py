@@ -19,9 +19,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     src = case.sources
     index = (model.S, model.Y, model.W)
     keys = list(itertools.product(*index))
-    model.price_eur_per_t = pyo.Param(model.S, initialize=src["price_eur_per_t"].to_dict())
-    model.capacity_t_per_yr = pyo.Param(model.S, initialize=src["capacity_t_per_yr"].to_dict())
-    model.spot_premium = pyo.Param(model.S, initialize=src["spot_premium"].to_dict())
+    capacity, price = src["capacity_t_per_yr"].to_dict(), src["price_eur_per_t"].to_dict()
+    premium = src["spot_premium"].to_dict()
     mutable = model.scenario_data_mutable
     share, mult = case.availability.to_dict(), case.price_multiplier.to_dict()
     material = src["material"].to_dict()
@@ -39,11 +38,11 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         multiplier_of = {(s, y, w): mult[material[s], y, w] for s, y, w in keys}
 
     model.contract = pyo.Var(model.S, model.Y, within=pyo.NonNegativeReals,
-                             bounds=lambda m, s, y: (0, m.capacity_t_per_yr[s]),
+                             bounds=lambda m, s, y: (0, capacity[s]),
                              doc="contracted volume per source and year [t], first stage")
     model.spot = pyo.Var(*index, within=pyo.NonNegativeReals, doc="spot purchases [t]")
-    model.surplus = pyo.Var(*index, within=pyo.NonNegativeReals, doc="contracted material resold [t]")
-    capacity = src["capacity_t_per_yr"].to_dict()
+    model.surplus = pyo.Var(*index, within=pyo.NonNegativeReals,
+                            doc="contracted material resold [t]")
     delivered = {(s, y, w): share_of[s, y, w] * model.contract[s, y] for s, y, w in keys}
 
     def spot_within_spare_capacity(m, s, y, w):
@@ -58,7 +57,6 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     model.surplus_within_delivery = pyo.Constraint(*index, rule=surplus_within_delivery)
 
     resale = case.study.resale_share
-    price, premium = src["price_eur_per_t"].to_dict(), src["spot_premium"].to_dict()
     discount = {y: case.discount(y) for y in model.Y}
     for s, y, w in keys:
         at, spot, surplus = (material[s], y, w), model.spot[s, y, w], model.surplus[s, y, w]

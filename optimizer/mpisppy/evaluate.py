@@ -37,7 +37,8 @@ TIMINGS = ("build_s", "transfer_s", "solve_s", "extract_s", "total_s")
 PER_SCENARIO = ("flows", "shortfall")
 
 
-def solve_fixed(case: Case, prepare: Callable, duals: bool = True, chunk: int = SCENARIOS_PER_MODEL) -> Results:
+def solve_fixed(case: Case, prepare: Callable, duals: bool = True,
+                chunk: int = SCENARIOS_PER_MODEL) -> Results:
     """The results of the plan `prepare` fixes, over every scenario of `case`."""
     ids = case.scenario_ids
     if len(ids) <= chunk:
@@ -94,4 +95,3 @@ def _scaled_duals(duals: pd.DataFrame, mass: float, keep_first_stage: bool,
     out.loc[second, ["shadow_price", "shadow_price_pv"]] = \
         out.loc[second, ["shadow_price", "shadow_price_pv"]].mul(tail, axis=0)
     return out
-
