@@ -31,11 +31,6 @@ COLUMNS = ("engine", "bundle_size", "iterations", "wall_s", "objective_eur_bn", 
            "outer_bound_eur_bn", "gap")
 
 
-def with_time_limit(case, seconds: float):
-    solver = case.study.solver.model_copy(update={"time_limit_s": seconds})
-    return case.with_study(case.study.model_copy(update={"solver": solver}))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", type=int, default=100)
@@ -52,7 +47,7 @@ def main() -> None:
              "objective_eur_bn": optimum / 1e9, "vs_ef": 0.0,
              "outer_bound_eur_bn": optimum * (1 - ef["mip_gap"]) / 1e9, "gap": ef["mip_gap"]}]
     for size in args.bundle_sizes:
-        ph = ph_solve(with_time_limit(case, args.time_limit), ranks=args.ranks,
+        ph = ph_solve(case.with_solver(time_limit_s=args.time_limit), ranks=args.ranks,
                       rel_gap=args.rel_gap, bundle_size=size, duals=False).summary
         objective = ph["objective_eur"]
         rows.append({"engine": "mpisppy", "bundle_size": size,

@@ -36,8 +36,7 @@ def factors(n: int) -> list[float]:
 
 def single(case, values: list[float], threads: int) -> float:
     """Wall time of one solve per value, in this process."""
-    solver = case.study.solver.model_copy(update={"threads": threads})
-    case = case.with_study(case.study.model_copy(update={"solver": solver}))
+    case = case.with_solver(threads=threads)
     param = parse_param(PARAM, case)
     solve_case(case)     # warm-up: first-call costs (imports, HiGHS start) are not the points'
     start = time.perf_counter()

@@ -90,6 +90,11 @@ class Case:
         """The same data under another study (same inputs and horizon)."""
         return build_case(self.tables, study, self.inputs_sha256)
 
+    def with_solver(self, **settings) -> "Case":
+        """The same study with some solver settings changed (threads=1, time_limit_s=60)."""
+        solver = self.study.solver.model_copy(update=settings)
+        return self.with_study(self.study.model_copy(update={"solver": solver}))
+
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()

@@ -88,8 +88,7 @@ def compare(case: Case, strategies: Sequence[Strategy] = (), workers: int | None
     for strategy in strategies:     # bad policy keys or forces fail here, before any solve
         check_levers(strategy.levers, case.with_study(strategy.study(case.study)), strategy.name)
     workers, threads = allocate(len(strategies), workers)
-    solver = case.study.solver.model_copy(update={"threads": threads})
-    case = case.with_study(case.study.model_copy(update={"solver": solver}))
+    case = case.with_solver(threads=threads)
     plans_dir = folder / "strategies" if folder is not None else None
     solved = run_all(_solve_strategy, [(case, s, plans_dir) for s in strategies], workers,
                      progress)

@@ -91,8 +91,7 @@ def frontier(case: Case, risk: Risk = "cvar", points: int = 5, material: str | N
     if material is not None and material not in case.materials.index:
         raise InputError([Problem("--material", None, None, material, "a material of the study")])
     workers, threads = allocate(points, workers)
-    solver = case.study.solver.model_copy(update={"threads": threads})
-    case = case.with_study(case.study.model_copy(update={"solver": solver}))
+    case = case.with_solver(threads=threads)
     shape = {"risk": risk, "material": material}
     cheapest = _solve((case, "cheapest", {**shape, "cost_weight": 1.0, "risk_weight": 0.0,
                                           "bound": None}, None))

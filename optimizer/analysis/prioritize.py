@@ -100,8 +100,7 @@ class Closed:
 
 def _solve(job: tuple[Case, tuple[dict, ...], int]) -> Results:
     case, closed, threads = job
-    solver = case.study.solver.model_copy(update={"threads": threads})
-    case = case.with_study(case.study.model_copy(update={"solver": solver}))
+    case = case.with_solver(threads=threads)
     return solve_case(case, duals=False, prepare=Closed(closed))
 
 

@@ -41,8 +41,7 @@ def _replication(job):
     case, events, n, seed, threads = job
     sampled = with_scenarios(case, {name: (weight, data) for name, weight, data in
                                     monte_carlo_samples(case, events, n, seed)})
-    solver = sampled.study.solver.model_copy(update={"threads": threads})
-    sampled = sampled.with_study(sampled.study.model_copy(update={"solver": solver}))
+    sampled = sampled.with_solver(threads=threads)
     results = solve_case(sampled, duals=False)
     if not results.ok:
         raise RuntimeError(f"SAA replication with seed {seed}: {results.status}")

@@ -74,8 +74,7 @@ def run_points(case: Case, points: list[Point], workers: int | None = None,
                ) -> pd.DataFrame:
     """Solve every point (results of each written to folder/points/<id> when given)."""
     workers, threads = allocate(len(points), workers)
-    solver = case.study.solver.model_copy(update={"threads": threads})
-    case = case.with_study(case.study.model_copy(update={"solver": solver}))
+    case = case.with_solver(threads=threads)
     for point in points:      # bad keys or values fail here, before any solve
         for param, value in point.changes:
             P.check(case.study, param, value)

@@ -55,8 +55,7 @@ def stochastic_value(case: Case, workers: int | None = None,
                for w in case.scenario_ids]
     tasks = [case, expected_value_case(alone), *singles]
     workers, threads = allocate(len(tasks), workers)
-    solver = case.study.solver.model_copy(update={"threads": threads})
-    tasks = [t.with_study(t.study.model_copy(update={"solver": solver})) for t in tasks]
+    tasks = [t.with_solver(threads=threads) for t in tasks]
     rp, ev, *ws = run_all(_solve, tasks, workers, progress)
     probability = case.probability
     rows = [("RP", _rho(rp, case), rp.status, "the stochastic plan: the study's optimum"),
