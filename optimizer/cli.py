@@ -69,9 +69,9 @@ def main():
 @click.option("--engine", type=click.Choice(["ef", "mpisppy"]), default="ef", show_default=True,
               help="ef: the extensive form, one HiGHS solve; mpisppy: progressive hedging over "
               "MPI ranks (pip install 'crmplan[mpi]', see docs/scale-out.md).")
-@click.option("--ranks", type=click.IntRange(min=2), default=3, show_default=True,
+@click.option("--ranks", type=click.IntRange(min=1), default=3, show_default=True,
               help="MPI ranks for --engine mpisppy: a multiple of 3 runs PH + Lagrangian "
-              "bound + xhat, an even number PH + xhat.")
+              "bound + xhat, an even number PH + xhat; with --hub-only, any number.")
 @click.option("--rel-gap", type=click.FloatRange(min=0), default=None,
               help="Relative gap at which --engine mpisppy stops (default: the study's "
               "solver.mip_rel_gap).")
@@ -79,8 +79,12 @@ def main():
               help="--engine mpisppy: scenarios per PH subproblem, each bundle's model the "
               "extensive form over its scenarios (must divide the scenario count; see "
               "docs/scale-out.md).")
+@click.option("--hub-only", is_flag=True,
+              help="--engine mpisppy: PH alone on every rank, the scenarios held once instead "
+              "of once per cylinder; the plan is the bundle solution closest to PH's "
+              "consensus, the bound that of iteration 0 (docs/scale-out.md).")
 @common
-def solve(study, out, as_json, with_report, engine, ranks, rel_gap, bundle_size):
+def solve(study, out, as_json, with_report, engine, ranks, rel_gap, bundle_size, hub_only):
     """Solve STUDY (default: models/default.yaml) and write its results."""
     from .diagnostics import summarize_conflicts
     from .report.text import plain_summary
@@ -90,7 +94,7 @@ def solve(study, out, as_json, with_report, engine, ranks, rel_gap, bundle_size)
     if engine == "mpisppy":
         from .mpisppy import solve as ph_solve
         results = ph_solve(_study_path(study), ranks=ranks, rel_gap=rel_gap,
-                           bundle_size=bundle_size)
+                           bundle_size=bundle_size, hub_only=hub_only)
     else:
         results = run_solve(_study_path(study))
     folder = write(results, out)

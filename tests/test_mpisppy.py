@@ -71,6 +71,49 @@ def test_cvar_goes_through_a_bounded_value_at_risk(tmp_path, bundle):
     assert results.summary["outer_bound_eur"] <= optimum * (1 + 1e-6)
 
 
+def test_hub_only_bounds_by_the_bundles_alone_and_reports_the_plan_closest_to_consensus(
+        tmp_path):
+    """PH on one rank, no spokes, bundles (calm_a + calm_b) and (mid + bad). Its outer bound is
+    the bundles solved alone: calm needs no stock, 10,000; mid + bad (probabilities 0.6 and
+    0.4 within the bundle) stock the 80 t gap since P(g > 40) = 0.4 > 1/3: fill 8,000 +
+    holding 24,000 + 0.6 * (6,000 - 4,000 stock left) + 0.4 * 2,000 = 34,000; 0.5 * 10,000 +
+    0.5 * 34,000 = 22,000. The plan reported is a bundle's (XhatClosest), read back at its
+    cost in the extensive form: after PH's 200 iterations (no inner bound stops it early)
+    the bundles agree on the 40 t stock of the 29,200 optimum."""
+    path = study(tmp_path / "case", calm_split_in_two())
+    optimum = optimizer.solve(path).summary["objective_eur"]
+    results = ph_solve(path, ranks=1, bundle_size=2, hub_only=True)
+    summary = results.summary
+    assert summary["hub_only"] and summary["outer_bound_eur"] == pytest.approx(22000.0)
+    assert optimum * (1 - 1e-9) <= summary["objective_eur"] <= optimum * (1 + GAP)
+    assert summary["inner_bound_eur"] == pytest.approx(summary["objective_eur"], rel=1e-6)
+    assert summary["status"] == "feasible"          # 25% above the bound: PH cannot tell
+    assert summary["mip_gap"] == pytest.approx(1 - 22000.0 / summary["objective_eur"])
+
+
+def test_the_lean_solver_finds_what_highs_finds_and_keeps_no_copy_between_solves(tmp_path):
+    """--hub-only's subproblem solver (lean_highs): same optimum and values as Pyomo's highs,
+    loaded from the results as mpi-sppy loads them, twice, with no HiGHS model held after."""
+    import pyomo.environ as pyo
+
+    from optimizer.case import load_case
+    from optimizer.formulation import build_model
+    from optimizer.mpisppy.lean_highs import NAME
+    from optimizer.study import load_study
+
+    case = load_case(load_study(study(tmp_path / "case")))
+    solved = {}
+    for name in ("highs", NAME):
+        model, solver = build_model(case), pyo.SolverFactory(name)
+        for _ in range(2):
+            results = solver.solve(model, load_solutions=False)
+            model.solutions.load_from(results)
+            solved[name] = (pyo.value(model.total_cost), model.stock_capacity["x"].value)
+        held = solver._solver_model is not None
+        assert held == (name == "highs")
+    assert solved[NAME] == pytest.approx(solved["highs"])
+
+
 def test_a_rank_count_no_cylinder_layout_fits_is_refused_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="--ranks 5"):
         ph_solve(study(tmp_path / "case"), ranks=5)

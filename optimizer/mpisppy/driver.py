@@ -36,6 +36,7 @@ import pyomo.environ as pyo
 
 from ..case import Case
 from ..formulation import build_model, first_stage_vars, in_decisions
+from . import lean_highs
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]       # the folder holding the optimizer package
@@ -90,14 +91,22 @@ def mpi_versions() -> dict[str, str]:
     return found
 
 
-def cylinders(ranks: int) -> list[str]:
-    """The spokes for `ranks` MPI ranks (mpi-sppy gives every cylinder the same rank count)."""
+def cylinders(ranks: int, hub_only: bool = False) -> list[str]:
+    """The spokes for `ranks` MPI ranks (mpi-sppy gives every cylinder the same rank count).
+
+    `hub_only`: PH alone on every rank, so that the scenarios are held once rather than once
+    per cylinder; its plan is the xhat closest to PH's consensus (our --xhat-closest, mpi-sppy's
+    XhatClosest extension) and its outer bound the wait-and-see bound of iteration 0."""
+    if hub_only:
+        if ranks < 1:
+            raise ValueError(f"--ranks {ranks}: --hub-only needs at least one rank")
+        return ["--xhat-closest"]
     if ranks >= 3 and ranks % 3 == 0:
         return ["--lagrangian", "--xhatshuffle"]
     if ranks >= 2 and ranks % 2 == 0:
         return ["--xhatshuffle"]
-    raise ValueError(f"--ranks {ranks}: use 2, 4, ... (PH + xhat) or a multiple of 3 "
-                     "(PH + Lagrangian bound + xhat)")
+    raise ValueError(f"--ranks {ranks}: use 2, 4, ... (PH + xhat), a multiple of 3 "
+                     "(PH + Lagrangian bound + xhat), or --hub-only")
 
 
 def check_bundles(scenarios: int, bundle_size: int) -> None:
@@ -168,11 +177,13 @@ def _environment(ranks: int) -> tuple[list[str], dict[str, str]]:
 
 def run_ph(case: Case, ranks: int, rel_gap: float, max_iterations: int,
            var_bounds: tuple[float, float] | None, rho_multiplier: float,
-           bundle_size: int = 1) -> PH:
+           bundle_size: int = 1, hub_only: bool = False) -> PH:
     """One PH run in a subprocess; its files live in a temporary folder. rho is
     `rho_multiplier` × mpi-sppy's SEP rho (cost coefficient over the spread of the scenarios'
-    first solutions). Each subproblem is a bundle of `bundle_size` scenarios (scenarios.py)."""
-    spokes = cylinders(ranks)
+    first solutions). Each subproblem is a bundle of `bundle_size` scenarios (scenarios.py).
+    The cylinders are those of `cylinders(ranks, hub_only)`; with `hub_only`, subproblems
+    are solved by `lean_highs`, which keeps no copy of them between solves."""
+    spokes = cylinders(ranks, hub_only)
     settings = case.study.solver
     launcher, env = _environment(ranks)
     with tempfile.TemporaryDirectory(prefix="crmplan-ph-") as tmp:
@@ -184,7 +195,8 @@ def run_ph(case: Case, ranks: int, rel_gap: float, max_iterations: int,
             "--module-name", "optimizer.mpisppy.scenarios", "--study", str(out / "case.pkl"),
             "--num-scens", str(len(case.scenario_ids) // bundle_size),
             "--bundle-size", str(bundle_size), "--crmplan-out", str(out),
-            "--solver-name", "highs", "--max-solver-threads", "1",
+            "--solver-name", lean_highs.NAME if hub_only else "highs",
+            "--max-solver-threads", "1",
             "--solver-options", f"mip_rel_gap={rel_gap / 10:g} random_seed={settings.seed}",
             "--max-iterations", str(max_iterations),
             "--time-limit", str(int(settings.time_limit_s)), "--rel-gap", f"{rel_gap:g}",

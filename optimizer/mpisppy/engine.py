@@ -30,25 +30,29 @@ RHO_MULTIPLIER = 1.0
 
 def solve(study: Study | str | Path, ranks: int = 3, rel_gap: float | None = None,
           max_iterations: int = DEFAULT_MAX_ITERATIONS, duals: bool = True,
-          rho_multiplier: float = RHO_MULTIPLIER, bundle_size: int = 1) -> Results:
+          rho_multiplier: float = RHO_MULTIPLIER, bundle_size: int = 1,
+          hub_only: bool = False) -> Results:
     """Solve a study (a Study or the path of its YAML) by PH on `ranks` MPI ranks.
 
     `rel_gap` defaults to the study's solver.mip_rel_gap. With `bundle_size` b, PH works on
     bundles of b scenarios, each bundle's model the extensive form over its scenarios
-    (docs/scale-out.md). Raises EngineUnavailable without mpi-sppy, mpi4py or mpiexec,
-    ValueError for a rank count no cylinder layout fits or a bundle size that does not
-    divide the scenarios into at least two bundles, InputError for bad input.
+    (docs/scale-out.md). `hub_only` runs PH alone on every rank, holding the scenarios once
+    instead of once per cylinder (no Lagrangian bound, no xhat spoke). Raises
+    EngineUnavailable without mpi-sppy, mpi4py or mpiexec, ValueError for a rank count no
+    cylinder layout fits or a bundle size that does not divide the scenarios into at least
+    two bundles, InputError for bad input.
     """
     study = study if isinstance(study, Study) else load_study(study)
     return solve_case(load_case(study), ranks, rel_gap, max_iterations, duals, rho_multiplier,
-                      bundle_size)
+                      bundle_size, hub_only)
 
 
 def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
                max_iterations: int = DEFAULT_MAX_ITERATIONS, duals: bool = True,
-               rho_multiplier: float = RHO_MULTIPLIER, bundle_size: int = 1) -> Results:
+               rho_multiplier: float = RHO_MULTIPLIER, bundle_size: int = 1,
+               hub_only: bool = False) -> Results:
     driver.check_available()
-    driver.cylinders(ranks)                       # bad settings fail before any work
+    driver.cylinders(ranks, hub_only)             # bad settings fail before any work
     driver.check_bundles(len(case.scenario_ids), bundle_size)
     gap = case.study.solver.mip_rel_gap if rel_gap is None else rel_gap
     start = time.perf_counter()
@@ -56,7 +60,8 @@ def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
     eur = 1.0 / MONEY                             # EUR per unit of the model's objective
     if driver.weighs_cvar(case):
         bounds = driver.value_at_risk_bounds(case)
-    ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier, bundle_size)
+    ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier, bundle_size,
+                      hub_only)
     results = _evaluate(case, ph, duals)
     if results is not None and results.ok and bounds is not None and \
             not driver.var_bounds_hold(case, bounds, results.summary["objective_eur"] / eur):
@@ -65,7 +70,7 @@ def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
         log.warning("value_at_risk's upper bound may cut off the optimum; PH again with %.6g",
                     bounds[1])
         ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier,
-                           bundle_size)
+                           bundle_size, hub_only)
         results = _evaluate(case, ph, duals)
     if results is None:
         log.warning("PH found no plan within its limits")
@@ -74,7 +79,7 @@ def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
                            "inputs": str(case.study.inputs),
                            "inputs_sha256": case.inputs_sha256}, {})
     summary = results.summary
-    summary.update(engine="mpisppy", ranks=ranks, bundle_size=bundle_size,
+    summary.update(engine="mpisppy", ranks=ranks, bundle_size=bundle_size, hub_only=hub_only,
                    inner_bound_eur=ph.inner, outer_bound_eur=ph.outer,
                    ph_iterations=ph.iterations, ph_s=round(ph.wall_s, 3),
                    solve_s=round(ph.wall_s + (summary.get("solve_s") or 0.0), 3),

@@ -23,13 +23,16 @@ import pickle
 import time
 from pathlib import Path
 
+import mpisppy.utils.cfg_vanilla as vanilla
 import mpisppy.utils.sputils as sputils
+from mpisppy.extensions.xhatclosest import XhatClosest
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import replace_expressions
 
 from ..case import Case, load_case
 from ..formulation import build_model, first_stage_vars, in_decisions
 from ..study import load_study
+from . import lean_highs  # noqa: F401  (registers the crmplan_highs solver in the ranks)
 from .driver import BOUNDS_FILE, PLAN_FILE, value_at_risk_bounds, weighs_cvar
 
 
@@ -118,6 +121,10 @@ def inparser_adder(cfg) -> None:
     cfg.add_to_config("spoke_pause", description="seconds a spoke sleeps before each poll of "
                       "the hub: spokes poll without pause and starve the hub when ranks "
                       "outnumber cores (default 0)", domain=float, default=0.0)
+    cfg.add_to_config("xhat_closest", description="the hub evaluates, after PH, the bundle "
+                      "solution closest to PH's consensus on every bundle: an inner bound "
+                      "without an xhat spoke (mpi-sppy's XhatClosest)", domain=bool,
+                      default=False)
     cfg.add_to_config("crmplan_out", description="folder for first_stage.json and bounds.json",
                       domain=str, default=None)
 
@@ -163,7 +170,14 @@ def custom_writer(wheel, cfg) -> None:
 
 
 def hub_and_spoke_dict_callback(hub_dict, spokes, cfg) -> None:
-    """With --spoke-pause > 0, spokes wait that long before each poll of the hub."""
+    """With --spoke-pause > 0, spokes wait that long before each poll of the hub. With
+    --xhat-closest, the hub's last act is XhatClosest, solved as its iterations are."""
+    if cfg.xhat_closest:
+        options = hub_dict["opt_kwargs"]["options"]
+        vanilla.extension_adder(hub_dict, XhatClosest)
+        options["xhat_closest_options"] = {
+            "xhat_solver_options": dict(options.get("iterk_solver_options") or {}),
+            "keep_solution": True}
     if cfg.spoke_pause:
         for spoke in spokes:
             spoke["spoke_class"] = _paused(spoke["spoke_class"], cfg.spoke_pause)
