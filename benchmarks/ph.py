@@ -1,7 +1,8 @@
 """Progressive hedging against the extensive form on the EU study with N sampled scenarios.
 
     python benchmarks/ph.py [--scenarios 100] [--ranks 3] [--bundle-sizes 1 10 20]
-                            [--time-limit 2400] [--rel-gap 0.01] [--hub-only] [--no-ef]
+                            [--time-limit 2400] [--rel-gap 0.01] [--max-iterations 200]
+                            [--hub-only] [--no-ef]
 
 The case is the overhead ladder's `eu-N` (benchmarks/overhead.py: the EU default study with N
 disruption scenarios sampled with seed 1). It is solved once as the extensive form, then by
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from overhead import eu_case  # noqa: E402
 
 from optimizer.mpisppy import solve_case as ph_solve  # noqa: E402
+from optimizer.mpisppy.engine import DEFAULT_MAX_ITERATIONS  # noqa: E402
 from optimizer.run import solve_case  # noqa: E402
 
 COLUMNS = ("engine", "bundle_size", "iterations", "wall_s", "objective_eur_bn", "vs_ef",
@@ -40,10 +42,12 @@ def main() -> None:
     parser.add_argument("--bundle-sizes", type=int, nargs="+", default=[20])
     parser.add_argument("--time-limit", type=float, default=2400.0)
     parser.add_argument("--rel-gap", type=float, default=0.01)
+    parser.add_argument("--max-iterations", type=int, default=DEFAULT_MAX_ITERATIONS)
     parser.add_argument("--hub-only", action="store_true", help="PH without spokes")
     parser.add_argument("--no-ef", action="store_true", help="skip the extensive form")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("optimizer.mpisppy").setLevel(logging.INFO)   # PH's iteration lines
     case = eu_case(args.scenarios)
     rows, optimum = [], None
     if not args.no_ef:
@@ -56,7 +60,7 @@ def main() -> None:
     for size in args.bundle_sizes:
         ph = ph_solve(case.with_solver(time_limit_s=args.time_limit), ranks=args.ranks,
                       rel_gap=args.rel_gap, bundle_size=size, duals=False,
-                      hub_only=args.hub_only).summary
+                      max_iterations=args.max_iterations, hub_only=args.hub_only).summary
         objective = ph["objective_eur"]
         rows.append({"engine": "mpisppy (hub only)" if args.hub_only else "mpisppy",
                      "bundle_size": size, "iterations": ph["ph_iterations"],
@@ -66,7 +70,8 @@ def main() -> None:
                      "outer_bound_eur_bn": (ph["outer_bound_eur"] or float("nan")) / 1e9,
                      "gap": ph["mip_gap"]})
     print(f"EU study, {args.scenarios} sampled scenarios, {args.ranks} ranks, "
-          f"PH time limit {args.time_limit:g} s, gap asked {args.rel_gap:g}\n")
+          f"PH time limit {args.time_limit:g} s, at most {args.max_iterations} iterations, "
+          f"gap asked {args.rel_gap:g}\n")
     print("| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS))
     for row in rows:
         print("| " + " | ".join(f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c])
