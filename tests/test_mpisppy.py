@@ -1,7 +1,8 @@
 """`crmplan solve --engine mpisppy`: PH over MPI ranks on the critical-fractile case (three
 scenarios, optimum worked out in test_hand_optima; with CVaR also split into four and bundled
-in twos) lands within the asked gap of the extensive form and writes the same files.
-Skipped without mpi4py, mpi-sppy or mpiexec."""
+in twos) lands within the asked gap of the extensive form and writes the same files; with
+--hub-only its bound is the bundles solved alone, worked out by hand. Skipped without
+mpi4py, mpi-sppy or mpiexec."""
 from __future__ import annotations
 
 import json
@@ -16,9 +17,14 @@ if shutil.which("mpiexec") is None:
     pytest.skip("no mpiexec (apt-get install openmpi-bin)", allow_module_level=True)
 
 import optimizer  # noqa: E402
+import pyomo.environ as pyo  # noqa: E402
 from conftest import write_dataset, write_study  # noqa: E402
+from optimizer.case import load_case  # noqa: E402
 from optimizer.cli import main  # noqa: E402
+from optimizer.formulation import build_model  # noqa: E402
 from optimizer.mpisppy import solve as ph_solve  # noqa: E402
+from optimizer.mpisppy.lean_highs import NAME  # noqa: E402
+from optimizer.study import load_study  # noqa: E402
 from test_hand_optima import fractile_case  # noqa: E402
 
 GAP = 0.01
@@ -94,13 +100,6 @@ def test_hub_only_bounds_by_the_bundles_alone_and_reports_the_plan_closest_to_co
 def test_the_lean_solver_finds_what_highs_finds_and_keeps_no_copy_between_solves(tmp_path):
     """--hub-only's subproblem solver (lean_highs): same optimum and values as Pyomo's highs,
     loaded from the results as mpi-sppy loads them, twice, with no HiGHS model held after."""
-    import pyomo.environ as pyo
-
-    from optimizer.case import load_case
-    from optimizer.formulation import build_model
-    from optimizer.mpisppy.lean_highs import NAME
-    from optimizer.study import load_study
-
     case = load_case(load_study(study(tmp_path / "case")))
     solved = {}
     for name in ("highs", NAME):
