@@ -118,6 +118,15 @@ def test_a_rank_count_no_cylinder_layout_fits_is_refused_before_any_work(tmp_pat
         ph_solve(study(tmp_path / "case"), ranks=5)
 
 
+@pytest.mark.parametrize("ranks, hub_only", [(12, False), (4, True)])
+def test_more_ranks_a_cylinder_than_subproblems_are_refused_before_any_work(
+        tmp_path, ranks, hub_only):
+    """Three scenarios, three subproblems: 12 ranks are three cylinders of 4, and 4 hub-only
+    ranks one cylinder of 4."""
+    with pytest.raises(ValueError, match="subproblems"):
+        ph_solve(study(tmp_path / "case"), ranks=ranks, hub_only=hub_only)
+
+
 @pytest.mark.parametrize("size", [2, 3])
 def test_bundles_that_do_not_divide_the_scenarios_or_make_one_are_refused_before_any_work(
         tmp_path, size):

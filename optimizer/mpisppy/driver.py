@@ -91,8 +91,9 @@ def mpi_versions() -> dict[str, str]:
     return found
 
 
-def cylinders(ranks: int, hub_only: bool = False) -> list[str]:
-    """The spokes for `ranks` MPI ranks (mpi-sppy gives every cylinder the same rank count).
+def cylinders(ranks: int, hub_only: bool = False) -> tuple[list[str], int]:
+    """The spokes' options for `ranks` MPI ranks, and the ranks of each cylinder (mpi-sppy
+    gives every cylinder the same rank count).
 
     `hub_only`: PH alone on every rank, so that the scenarios are held once rather than once
     per cylinder; its plan is the xhat closest to PH's consensus (our --xhat-closest, mpi-sppy's
@@ -100,23 +101,29 @@ def cylinders(ranks: int, hub_only: bool = False) -> list[str]:
     if hub_only:
         if ranks < 1:
             raise ValueError(f"--ranks {ranks}: --hub-only needs at least one rank")
-        return ["--xhat-closest"]
+        return ["--xhat-closest"], ranks
     if ranks >= 3 and ranks % 3 == 0:
-        return ["--lagrangian", "--xhatshuffle"]
+        return ["--lagrangian", "--xhatshuffle"], ranks // 3
     if ranks >= 2 and ranks % 2 == 0:
-        return ["--xhatshuffle"]
+        return ["--xhatshuffle"], ranks // 2
     raise ValueError(f"--ranks {ranks}: use 2, 4, ... (PH + xhat), a multiple of 3 "
                      "(PH + Lagrangian bound + xhat), or --hub-only")
 
 
-def check_bundles(scenarios: int, bundle_size: int) -> None:
+def check_bundles(scenarios: int, bundle_size: int, ranks_per_cylinder: int = 1) -> None:
     """Bundles are equal (so that mpi-sppy's scenario count is theirs): their size must divide
     the scenario count, and be smaller (one bundle is the extensive form, and PH, converged at
-    iteration 0, stops before its inner bound spoke has a plan)."""
+    iteration 0, stops before its inner bound spoke has a plan); and each rank of a cylinder
+    needs a bundle of its own (mpi-sppy refuses more ranks than subproblems, but only once
+    every rank has started)."""
     if bundle_size < 1 or scenarios % bundle_size or (scenarios > 1 and bundle_size == scenarios):
         raise ValueError(f"--bundle-size {bundle_size}: it must divide the study's {scenarios} "
                          "scenarios into at least two bundles (one is the extensive form: "
                          "--engine ef)")
+    if scenarios // bundle_size < ranks_per_cylinder:
+        raise ValueError(f"--ranks: {ranks_per_cylinder} ranks a cylinder for "
+                         f"{scenarios // bundle_size} subproblems ({scenarios} scenarios in "
+                         f"bundles of {bundle_size}); use fewer ranks or smaller bundles")
 
 
 def weighs_cvar(case: Case) -> bool:
@@ -183,7 +190,7 @@ def run_ph(case: Case, ranks: int, rel_gap: float, max_iterations: int,
     first solutions). Each subproblem is a bundle of `bundle_size` scenarios (scenarios.py).
     The cylinders are those of `cylinders(ranks, hub_only)`; with `hub_only`, subproblems
     are solved by `lean_highs`, which keeps no copy of them between solves."""
-    spokes = cylinders(ranks, hub_only)
+    spokes, _ = cylinders(ranks, hub_only)
     settings = case.study.solver
     launcher, env = _environment(ranks)
     with tempfile.TemporaryDirectory(prefix="crmplan-ph-") as tmp:

@@ -52,8 +52,8 @@ def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
                rho_multiplier: float = RHO_MULTIPLIER, bundle_size: int = 1,
                hub_only: bool = False) -> Results:
     driver.check_available()
-    driver.cylinders(ranks, hub_only)             # bad settings fail before any work
-    driver.check_bundles(len(case.scenario_ids), bundle_size)
+    _, per_cylinder = driver.cylinders(ranks, hub_only)    # bad settings fail before any work
+    driver.check_bundles(len(case.scenario_ids), bundle_size, per_cylinder)
     gap = case.study.solver.mip_rel_gap if rel_gap is None else rel_gap
     start = time.perf_counter()
     bounds = None
