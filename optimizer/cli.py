@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError
+from .errors import InputError, SettingsError
 from .report.writer import OutputExists
 
 DEFAULT_STUDY = Path("models") / "default.yaml"
@@ -35,7 +35,7 @@ def common(fn):
         except InputError as exc:
             click.echo(str(exc), err=True)
             sys.exit(2)
-        except OutputExists as exc:
+        except (OutputExists, SettingsError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence

@@ -39,3 +39,8 @@ class InputError(Exception):
         lines = [f"{len(self.problems)} problem(s) in the inputs:"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+class SettingsError(ValueError):
+    """Settings that cannot work together (an engine's rank count and bundle size, say),
+    found before any work. The CLI exits with status 2, as for any usage error."""

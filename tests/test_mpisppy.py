@@ -116,6 +116,10 @@ def test_the_lean_solver_finds_what_highs_finds_and_keeps_no_copy_between_solves
 def test_a_rank_count_no_cylinder_layout_fits_is_refused_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="--ranks 5"):
         ph_solve(study(tmp_path / "case"), ranks=5)
+    result = CliRunner().invoke(main, ["solve", str(study(tmp_path / "cli")), "--engine",
+                                       "mpisppy", "--ranks", "5", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "--ranks 5" in result.output    # a usage error
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize("ranks, hub_only", [(12, False), (4, True)])

@@ -35,6 +35,7 @@ from pathlib import Path
 import pyomo.environ as pyo
 
 from ..case import Case
+from ..errors import SettingsError
 from ..formulation import build_model, first_stage_vars, in_decisions
 from . import lean_highs
 
@@ -100,14 +101,14 @@ def cylinders(ranks: int, hub_only: bool = False) -> tuple[list[str], int]:
     XhatClosest extension) and its outer bound the wait-and-see bound of iteration 0."""
     if hub_only:
         if ranks < 1:
-            raise ValueError(f"--ranks {ranks}: --hub-only needs at least one rank")
+            raise SettingsError(f"--ranks {ranks}: --hub-only needs at least one rank")
         return ["--xhat-closest"], ranks
     if ranks >= 3 and ranks % 3 == 0:
         return ["--lagrangian", "--xhatshuffle"], ranks // 3
     if ranks >= 2 and ranks % 2 == 0:
         return ["--xhatshuffle"], ranks // 2
-    raise ValueError(f"--ranks {ranks}: use 2, 4, ... (PH + xhat), a multiple of 3 "
-                     "(PH + Lagrangian bound + xhat), or --hub-only")
+    raise SettingsError(f"--ranks {ranks}: use 2, 4, ... (PH + xhat), a multiple of 3 "
+                        "(PH + Lagrangian bound + xhat), or --hub-only")
 
 
 def check_bundles(scenarios: int, bundle_size: int, ranks_per_cylinder: int = 1) -> None:
@@ -117,13 +118,13 @@ def check_bundles(scenarios: int, bundle_size: int, ranks_per_cylinder: int = 1)
     needs a bundle of its own (mpi-sppy refuses more ranks than subproblems, but only once
     every rank has started)."""
     if bundle_size < 1 or scenarios % bundle_size or (scenarios > 1 and bundle_size == scenarios):
-        raise ValueError(f"--bundle-size {bundle_size}: it must divide the study's {scenarios} "
-                         "scenarios into at least two bundles (one is the extensive form: "
-                         "--engine ef)")
+        raise SettingsError(f"--bundle-size {bundle_size}: it must divide the study's "
+                            f"{scenarios} scenarios into at least two bundles (one is the "
+                            "extensive form: --engine ef)")
     if scenarios // bundle_size < ranks_per_cylinder:
-        raise ValueError(f"--ranks: {ranks_per_cylinder} ranks a cylinder for "
-                         f"{scenarios // bundle_size} subproblems ({scenarios} scenarios in "
-                         f"bundles of {bundle_size}); use fewer ranks or smaller bundles")
+        raise SettingsError(f"--ranks: {ranks_per_cylinder} ranks a cylinder for "
+                            f"{scenarios // bundle_size} subproblems ({scenarios} scenarios in "
+                            f"bundles of {bundle_size}); use fewer ranks or smaller bundles")
 
 
 def weighs_cvar(case: Case) -> bool:

@@ -38,9 +38,9 @@ def solve(study: Study | str | Path, ranks: int = 3, rel_gap: float | None = Non
     bundles of b scenarios, each bundle's model the extensive form over its scenarios
     (docs/scale-out.md). `hub_only` runs PH alone on every rank, holding the scenarios once
     instead of once per cylinder (no Lagrangian bound, no xhat spoke). Raises
-    EngineUnavailable without mpi-sppy, mpi4py or mpiexec, ValueError for a rank count no
-    cylinder layout fits or a bundle size that does not divide the scenarios into at least
-    two bundles, InputError for bad input.
+    EngineUnavailable without mpi-sppy, mpi4py or mpiexec, SettingsError (a ValueError) for
+    a rank count no cylinder layout fits, a bundle size that does not divide the scenarios
+    into at least two bundles or more ranks a cylinder than bundles, InputError for bad input.
     """
     study = study if isinstance(study, Study) else load_study(study)
     return solve_case(load_case(study), ranks, rel_gap, max_iterations, duals, rho_multiplier,
