@@ -32,7 +32,6 @@ from pyomo.core.expr.visitor import replace_expressions
 from ..case import Case, load_case
 from ..formulation import build_model, first_stage_vars, in_decisions
 from ..study import load_study
-from . import lean_highs  # noqa: F401  (registers the crmplan_highs solver in the ranks)
 from .driver import BOUNDS_FILE, PLAN_FILE, value_at_risk_bounds, weighs_cvar
 
 
