@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/overhead.py --write benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/overhead.py --repeat 2 --write benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/sweep.py --append benchmarks/RESULTS.md
 
 clean:
