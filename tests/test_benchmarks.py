@@ -3,7 +3,6 @@ a ratio to HiGHS alone on the same model, and the fastest of the repeated runs."
 from __future__ import annotations
 
 import importlib.util
-import sys
 
 import pytest
 
@@ -12,12 +11,11 @@ from conftest import ROOT
 
 @pytest.fixture(scope="module")
 def overhead():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    """benchmarks/overhead.py, which puts its own folder on sys.path for synthetic.py."""
     spec = importlib.util.spec_from_file_location("overhead", ROOT / "benchmarks" / "overhead.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    yield module
-    sys.path.remove(str(ROOT / "benchmarks"))
+    return module
 
 
 def test_ladder_row_is_consistent_and_the_best_of_its_runs(overhead, tmp_path, monkeypatch):
