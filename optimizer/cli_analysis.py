@@ -1,5 +1,6 @@
 """The analysis commands of `crmplan` (optimizer.analysis): sweep, compare, frontier, value,
-stress, replan, prioritize. A thin shell, like cli.py, on whose group they register."""
+stress, replan, prioritize, saa, backtest. A thin shell, like cli.py, on whose group they
+register."""
 from __future__ import annotations
 
 import sys
@@ -261,3 +262,24 @@ def saa_command(study, samples, replications, evaluate, seed, events, level, wor
                f"{bounds['upper_bound_eur']:,.0f} EUR at {level:.0%} "
                f"(gap {bounds['gap_share']:.2%})")
     click.echo(f"SAA: {target}")
+
+
+@main.command("backtest")
+@click.argument("replays", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Analysis folder (must not exist "
+              "or be empty). Default: results/backtest-<timestamp>.")
+@common
+def backtest_command(replays, out):
+    """Replay recorded supply events on the data as they stood then and compare the EU's
+    modelled accessible volume with its observed imports, per event-year. REPLAYS: replay
+    studies (default: every file of models/backtest/)."""
+    from .analysis.backtest import backtest, replay_studies
+    from .analysis.parallel import atomic_folder
+    from .report.writer import DEFAULT_ROOT, run_dir
+
+    frame = backtest(list(replays) or replay_studies())
+    target = out if out is not None else run_dir("backtest", DEFAULT_ROOT)
+    with atomic_folder(target) as folder:
+        frame.to_csv(folder / "backtest.csv", index=False)
+    click.echo(show(frame))
+    click.echo(f"Backtest: {target}")
