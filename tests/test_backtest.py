@@ -3,6 +3,7 @@ materials table has it, bad observed data reported, and `crmplan backtest` on th
 models/backtest with one event-year's accessible volume re-derived from its case."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,11 +16,12 @@ from optimizer.case import build_case, load_case
 from optimizer.cli import main
 from optimizer.data import read_tables
 from optimizer.errors import InputError
+from optimizer.schema import TABLES, provenance_column
 from optimizer.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TABLES = {
+REPLAY_FILES = {
     "materials.csv": "material,name,stage,shortage_cost_eur_per_t,holding_cost_eur_per_t_yr\n"
                      "x,X metal,refined,1000,1\n",
     "demand.csv": "material,year,demand_t\nx,2020,100\nx,2021,100\n",
@@ -42,7 +44,7 @@ def write_replay(folder: Path, **changes: str) -> Path:
     cut to 25% in 2021 with spot prices x3. Returns its study file."""
     data = folder / "inputs"
     data.mkdir()
-    for name, text in {**TABLES, **changes}.items():
+    for name, text in {**REPLAY_FILES, **changes}.items():
         (data / name).write_text(text)
     study = folder / "event.yaml"
     study.write_text("name: event\ninputs: inputs\nhorizon: {start: 2020, end: 2021}\n"
@@ -124,3 +126,38 @@ def test_backtest_reports_every_replay_problem(tmp_path):
     with pytest.raises(InputError) as err:
         backtest([first, second])
     assert {p.column for p in err.value.problems} == {"material", "eu_imports_t"}
+
+
+def listed_sources(folder: Path) -> dict[str, str]:
+    """{id: kind} of the table of a SOURCES.md whose header starts with `| id | kind |`."""
+    lines = (folder / "SOURCES.md").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(r"\|\s*id\s*\|\s*kind\s*\|", line))
+    kinds = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        kinds[cells[0]] = cells[1]
+    return kinds
+
+
+@pytest.mark.parametrize("folder", sorted((ROOT / "inputs" / "backtest").iterdir()),
+                         ids=lambda p: p.name)
+def test_replay_rows_name_listed_sources(folder):
+    """Every row of every table and of observed.csv names ids of its SOURCES.md, and an id
+    is an estimate exactly when it starts with est-."""
+    kinds = listed_sources(folder)
+    assert {i for i, k in kinds.items() if k == "estimate"} == \
+        {i for i in kinds if i.startswith("est-")}
+    files = {t.file: provenance_column(name) for name, t in TABLES.items()}
+    files["observed.csv"] = "source"
+    missing = []
+    for file, column in files.items():
+        if not (folder / file).exists():
+            continue
+        frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
+        for row, cell in frame[column].items():
+            ids = [i.strip() for i in cell.split(";") if i.strip()]
+            missing += [f"{file} row {row + 2}: {i or 'no source'}"
+                        for i in ids or [""] if i not in kinds]
+    assert not missing, "\n".join(missing)
