@@ -161,3 +161,13 @@ def test_replay_rows_name_listed_sources(folder):
             missing += [f"{file} row {row + 2}: {i or 'no source'}"
                         for i in ids or [""] if i not in kinds]
     assert not missing, "\n".join(missing)
+
+
+def test_cli_bad_replay_exits_2_and_writes_nothing(tmp_path):
+    study = write_replay(tmp_path, **{"observed.csv": "material,year,eu_imports_t,source\n"
+                                      "x,2020,lots,obs\n"})
+    out = tmp_path / "bt"
+    result = CliRunner().invoke(main, ["backtest", str(study), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "observed.csv, row 2, column eu_imports_t" in result.output
+    assert not out.exists()
