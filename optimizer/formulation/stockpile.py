@@ -5,7 +5,11 @@ of its sources); otherwise its stock stays at initial_stock_t. The stock is fill
 with (capacity − initial_stock_t) tonnes bought at p_m, costs holding_cost_eur_per_t_yr per
 tonne of capacity each year (storage and the capital it ties up) and stockpile_capex_eur_per_t
 per tonne of new capacity, and what is left at the end of the horizon is credited at p_m,
-undiscounted: its capital cost is already in the holding cost. Nothing forces a refill.
+undiscounted: its capital cost is already in the holding cost.
+
+A stock drawn is refilled as a planner would: back to capacity within stock_refill_yr years
+(a study key, default 3) unless drawn again, rather than only for the end-of-horizon credit.
+Without the key (null) nothing forces a refill.
 
 A strategic stock is drawn only in a crisis of its material: a scenario-year in which the
 material is disrupted or a demand shock lifts its demand. Otherwise a stock filled at today's
@@ -31,7 +35,7 @@ def stockable(case: Case) -> list[str]:
 def stock_limit(case: Case) -> dict[str, float]:
     """The most stock capacity a material can use, tonnes: all it could ever give out over the
     horizon, Σ_y (peak demand over scenarios + facility input with every unit built + resale
-    of every source at capacity), or the stock-days floor if that is more.
+    of every source at its capacity that year), or the stock-days floor if that is more.
 
     More capacity is never drawn down and costs more (holding, and a fill price that the end
     value only returns), so this bound keeps every optimum; it tightens the LP relaxation and
@@ -44,9 +48,10 @@ def stock_limit(case: Case) -> dict[str, float]:
     full = fac["capacity_t_per_yr"] * (fac["existing_units"] + fac["max_units"])
     use = (recipes["t_per_t_output"] * recipes["facility"].map(full)) \
         .groupby(recipes["input"]).sum()
-    resale = case.sources.groupby("material")["capacity_t_per_yr"].sum()
+    resale = case.capacity.groupby(case.capacity.index.get_level_values("source")
+                                   .map(case.sources["material"])).sum()
     total = demand.groupby(level="material").sum().add(years * use, fill_value=0.0) \
-        .add(years * resale, fill_value=0.0)
+        .add(resale, fill_value=0.0)
     days = case.study.policy.min_stock_days or 0.0
     floor = days / 365.0 * case.base_demand.groupby(level="material").max()
     return total.combine(floor, max, fill_value=0.0).to_dict()
@@ -100,6 +105,17 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
 
     model.stock_level_balance = pyo.Constraint(keys, rule=stock_level_balance)
     model.stock_within_capacity = pyo.Constraint(keys, rule=stock_within_capacity)
+    refill = case.study.stock_refill_yr
+    if refill is not None:
+        def stock_refilled_in_time(m, mat, y, w):
+            """stock_level[m,y,w] ≥ stock_capacity[m] − Σ_{y − stock_refill_yr < b ≤ y}
+            stock_draw[m,b,w]: a stock drawn is full again stock_refill_yr years later unless
+            drawn again"""
+            recent = [b for b in years if y - refill < b <= y]
+            return m.stock_level[mat, y, w] >= \
+                m.stock_capacity[mat] - sum(m.stock_draw[mat, b, w] for b in recent)
+
+        model.stock_refilled_in_time = pyo.Constraint(keys, rule=stock_refilled_in_time)
 
     for mat, y, w in keys:
         terms.supply((mat, y, w), "stock_draw", model.stock_draw[mat, y, w])
