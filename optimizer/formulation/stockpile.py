@@ -7,9 +7,16 @@ tonne of capacity each year (storage and the capital it ties up) and stockpile_c
 per tonne of new capacity, and what is left at the end of the horizon is credited at p_m,
 undiscounted: its capital cost is already in the holding cost.
 
-A stock drawn is refilled as a planner would: back to capacity within stock_refill_yr years
-(a study key, default 3) unless drawn again, rather than only for the end-of-horizon credit.
-Without the key (null) nothing forces a refill.
+A stock drawn is refilled as a planner would, rather than only for the end-of-horizon credit:
+back to capacity within stock_refill_yr years (a study key, default 3) unless drawn again,
+
+    stock_level[m,y,w] ≥ stock_capacity[m] − Σ_{y−N < b ≤ y} stock_draw[m,b,w],   N = stock_refill_yr.
+
+A draw put back in the same year (draw and refill together) restarts that clock at no cost,
+and draws happen only in crisis years, so the rule is the same as: the stock is full in every
+year y with no crisis year of its material in (y − N, y], that is from the N-th year after a
+crisis ends. The model states it that way (refill_due below), which leaves no such
+zero-cost cycles to choose among. With stock_refill_yr null nothing forces a refill.
 
 A strategic stock is drawn only in a crisis of its material: a scenario-year in which the
 material is disrupted or a demand shock lifts its demand. Otherwise a stock filled at today's
@@ -57,11 +64,23 @@ def stock_limit(case: Case) -> dict[str, float]:
     return total.combine(floor, max, fill_value=0.0).to_dict()
 
 
+def refill_due(keys, crisis, years_to_refill: int) -> dict:
+    """{(m, y, w): 1.0 when no crisis year of m in w lies in (y − years_to_refill, y], else 0}"""
+    return {(mat, y, w): float(not any((mat, b, w) in crisis
+                                       for b in range(y - years_to_refill + 1, y + 1)))
+            for mat, y, w in keys}
+
+
 def allow_draws(model: pyo.ConcreteModel, crisis) -> None:
-    """Open stock_draw in the crisis scenario-years {(m, y, w)}, close it elsewhere; a kept
-    model given another scenario's data calls this again."""
+    """Open stock_draw in the crisis scenario-years {(m, y, w)}, close it elsewhere, and mark
+    where the stock must be full (refill_due); a kept model given another scenario's data
+    calls this again."""
     for key, var in model.stock_draw.items():
         var.setub(None if key in crisis else 0.0)
+    due = model.find_component("refill_due")
+    if due is not None and due.mutable:
+        for key, value in refill_due(list(due), crisis, model.stock_refill_yr).items():
+            due[key].set_value(value)
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -107,15 +126,19 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     model.stock_within_capacity = pyo.Constraint(keys, rule=stock_within_capacity)
     refill = case.study.stock_refill_yr
     if refill is not None:
-        def stock_refilled_in_time(m, mat, y, w):
-            """stock_level[m,y,w] ≥ stock_capacity[m] − Σ_{y − stock_refill_yr < b ≤ y}
-            stock_draw[m,b,w]: a stock drawn is full again stock_refill_yr years later unless
-            drawn again"""
-            recent = [b for b in years if y - refill < b <= y]
-            return m.stock_level[mat, y, w] >= \
-                m.stock_capacity[mat] - sum(m.stock_draw[mat, b, w] for b in recent)
+        mutable = model.scenario_data_mutable
+        model.stock_refill_yr = refill
+        due = refill_due(keys, case.crisis, refill)
+        due = {k: v for k, v in due.items() if v or mutable}
+        model.refill_due = pyo.Param(list(due), mutable=mutable, initialize=due)
 
-        model.stock_refilled_in_time = pyo.Constraint(keys, rule=stock_refilled_in_time)
+        def stock_refilled_in_time(m, mat, y, w):
+            """stock_level[m,y,w] ≥ refill_due[m,y,w]·stock_capacity[m], refill_due = 1 when no
+            crisis year of m in w lies in (y − stock_refill_yr, y], else 0"""
+            return m.stock_level[mat, y, w] >= m.refill_due[mat, y, w] * m.stock_capacity[mat]
+
+        model.stock_refilled_in_time = pyo.Constraint(list(model.refill_due),
+                                                      rule=stock_refilled_in_time)
 
     for mat, y, w in keys:
         terms.supply((mat, y, w), "stock_draw", model.stock_draw[mat, y, w])
