@@ -17,7 +17,7 @@ import pandas as pd
 from .data import read_tables
 from .errors import InputError, Problem
 from .study import Study
-from .supply_data import (disruption_data, fold, grid, output_problems, source_path,
+from .supply_data import (EVERY, disruption_data, fold, grid, output_problems, source_path,
                           spare_share)
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,16 @@ class Case:
         base = self.base_demand.reindex(self.demand.droplevel("scenario").index).to_numpy()
         surge = self.demand.index[self.demand.to_numpy() > base * (1 + 1e-9)]
         return self.disrupted | frozenset(surge)
+
+    @cached_property
+    def baseline(self) -> tuple[pd.Series, pd.Series]:
+        """available_share by (source, year) and price_multiplier by (material, year) under
+        the baseline regime alone (disruptions.csv rows of scenario `*`): where every
+        scenario starts from."""
+        rows = self.tables["disruptions"]
+        share, price, _ = disruption_data(self.sources, list(self.materials.index), self.years,
+                                          [EVERY], rows[rows["scenario"] == EVERY])
+        return share.droplevel("scenario"), price.droplevel("scenario")
 
     @cached_property
     def spare_share(self) -> pd.Series:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import optimizer
+from optimizer.analysis.disruptions import calm
 from optimizer.analysis.held import HeldModel
 from conftest import one_material, value, write_dataset, write_study
 
@@ -192,6 +193,10 @@ def test_the_baseline_regime_holds_in_every_scenario_unless_a_scenario_replaces_
     assert case.disrupted == {("x", y, "escalate") for y in (2026, 2027)}
     # while aa is banned bb is the only supplier; eu_import_share 1: all its spare is the EU's
     assert case.spare_share["x_bb", 2026, "calm"] == 1.0
+    # sampled scenarios (stress, Monte Carlo) start from the baseline too
+    start = calm(case)
+    assert start.availability["x_aa", 2027] == 0.0 and start.availability["x_bb", 2027] == 1.0
+    assert start.price_multiplier["x", 2027] == 1.5 and not start.disrupted
 
 
 def refill_case(**keys):

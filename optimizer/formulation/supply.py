@@ -4,11 +4,13 @@ capacity_t_per_yr[s,y] is the source's capacity path (source_capacity.csv over s
 constant). A contract on source s delivers available_share[s,y,w] of its volume and is paid on
 delivery at price_eur_per_t (take-or-pay). Spot purchases draw on the spare capacity,
 capacity − contract, of which the EU reaches spare_share[s,y,w]: available_share[s,y,w] of a
-cut source's, and eu_import_share[m] of an uncut source's while another supplier of m is cut
-(competition for what is left: the world's buyers turn to the same suppliers; Case.spare_share).
-They cost price_eur_per_t × spot_premium × price_multiplier[m,y,w], the scenario's crisis
-price. With eu_import_share 1 an uncut source's spare capacity is all the EU's. What becomes
-of contract deliveries that nothing uses: see resale.
+cut source's, so that a cut country ships the EU at most available_share × capacity in all,
+whatever was contracted; and eu_import_share[m] of an uncut source's while some source of m
+delivers less than normal (competition for what is left: the world's buyers turn to the same
+suppliers; Case.spare_share). Spot costs price_eur_per_t × spot_premium ×
+price_multiplier[m,y,w], the scenario's crisis price. With eu_import_share 1 an uncut
+source's spare capacity is all the EU's. What becomes of contract deliveries that nothing
+uses: see resale.
 """
 from __future__ import annotations
 
