@@ -40,7 +40,7 @@ class Case:
     capacity: pd.Series          # capacity_t_per_yr by (source, year), its path over time
     availability: pd.Series      # available_share by (source, year, scenario)
     price_multiplier: pd.Series  # spot price multiplier by (material, year, scenario)
-    disrupted: frozenset         # {(material, year, scenario)} covered by a disruption row
+    disrupted: frozenset         # {(material, year, scenario)} worse off than the baseline
     inputs_sha256: str = ""
     tables: dict = field(default_factory=dict, repr=False)
 
