@@ -265,3 +265,17 @@ def test_the_crma_aggregate_reading_never_costs_more_than_per_material(hand):
     assert list(rows["material"]) == ["*"] and list(rows["unit"]) == ["MEUR"]
     # one more million EUR of value to produce costs 0.67 EUR per EUR (z at the margin)
     assert rows["shadow_price_pv"].sum() == pytest.approx(1e6 * 200 / 300, rel=1e-6)
+
+
+def test_an_aggregate_benchmark_out_of_reach_is_explained(hand):
+    """Plants of 30 t each can produce 30·100 + 30·300 = 12,000 EUR of value against the
+    16,000 that 40% of consumption asks: 4,000 EUR (0.004 MEUR) must give way, one row."""
+    tables = crma_case()
+    for plant in tables["facilities"]:
+        plant["capacity_t_per_yr"] = 30
+    results = hand(tables, policy={"min_eu_processing_share": 0.4, "crma_reading": "aggregate"})
+    assert results.status == "infeasible"
+    rows = results.conflicts
+    assert list(rows["constraint"]) == ["eu_processing_aggregate_share"]
+    assert list(rows["material"]) == ["*"] and list(rows["year"]) == [2026]
+    assert rows["violation"].sum() == pytest.approx(0.004, rel=1e-6)
