@@ -17,6 +17,8 @@ is never tighter: the aggregate reading never costs more.
 """
 from __future__ import annotations
 
+import math
+
 import pyomo.environ as pyo
 
 from ..case import Case
@@ -55,7 +57,7 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         terms.add_policy(model, "country_share_limit", keys, country_share_limit,
                          "policy.max_country_share")
 
-    value = {mat: 0.0 if price != price else MONEY * price
+    value = {mat: 0.0 if math.isnan(price) else MONEY * price
              for mat, price in case.normal_price.items()}
 
     def crma_aggregate_share(m, y, w, kind, materials, share):

@@ -46,7 +46,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
             <= study.resale_max_share * consumption
 
     def write_off_within_delivery(m, mat, y, w):
-        """Σ_{s of m} surplus[s,y,w] + write_off[m,y,w] ≤ Σ_{s of m} available_share[s,y,w]·contract[s,y]"""
+        """Σ_{s of m} surplus[s,y,w] + write_off[m,y,w]
+            ≤ Σ_{s of m} available_share[s,y,w]·contract[s,y]"""
         return sum(m.surplus[s, y, w] for s in sources_of[mat]) + m.write_off[mat, y, w] \
             <= sum(delivered[s, y, w] for s in sources_of[mat])
 

@@ -10,7 +10,7 @@ undiscounted: its capital cost is already in the holding cost.
 A stock drawn is refilled as a planner would, rather than only for the end-of-horizon credit:
 back to capacity within stock_refill_yr years (a study key, default 3) unless drawn again,
 
-    stock_level[m,y,w] ≥ stock_capacity[m] − Σ_{y−N < b ≤ y} stock_draw[m,b,w],   N = stock_refill_yr.
+    stock_level[m,y,w] ≥ stock_capacity[m] − Σ_{y−N < b ≤ y} stock_draw[m,b,w],  N = stock_refill_yr
 
 A draw put back in the same year (draw and refill together) restarts that clock at no cost,
 and draws happen only in crisis years, so the rule is the same as: the stock is full in every
