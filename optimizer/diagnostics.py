@@ -62,10 +62,12 @@ def _data_context(case: Case, name: str, where: dict) -> str:
             text += f"; new units come online from {int(online.min())} at the earliest (lead time)"
         return text
     if name == "country_share_limit":
-        others = case.sources[(case.sources["material"] == mat)
-                              & (case.sources["country"] != where["country"])]
+        others = case.sources.index[(case.sources["material"] == mat)
+                                    & (case.sources["country"] != where["country"])]
+        year = int(where["year"])
+        offered = sum(case.capacity[s, year] for s in others)
         return (f"sources of {mat} outside {where['country']} offer at most "
-                f"{others['capacity_t_per_yr'].sum():,.0f} t/yr (sources.csv)")
+                f"{offered:,.0f} t/yr in {year} (sources.csv, source_capacity.csv)")
     if name == "stock_days":
         return (f"stock of {mat} is limited by max_stock_t or by having no source to fill it "
                 "(materials.csv, sources.csv)")
