@@ -17,6 +17,8 @@ import pandas as pd
 from .data import read_tables
 from .errors import InputError, Problem
 from .study import Study
+from .supply_data import (EVERY, disruption_data, fold, grid, output_problems, source_path,
+                          spare_share)
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,10 @@ class Case:
     scenarios: pd.DataFrame
     substitutes: pd.DataFrame
     demand: pd.Series            # demand_t by (material, year, scenario), demand shocks applied
+    capacity: pd.Series          # capacity_t_per_yr by (source, year), its path over time
     availability: pd.Series      # available_share by (source, year, scenario)
     price_multiplier: pd.Series  # spot price multiplier by (material, year, scenario)
-    disrupted: frozenset         # {(material, year, scenario)} covered by a disruption row
+    disrupted: frozenset         # {(material, year, scenario)} worse off than the baseline
     inputs_sha256: str = ""
     tables: dict = field(default_factory=dict, repr=False)
 
@@ -67,6 +70,28 @@ class Case:
         base = self.base_demand.reindex(self.demand.droplevel("scenario").index).to_numpy()
         surge = self.demand.index[self.demand.to_numpy() > base * (1 + 1e-9)]
         return self.disrupted | frozenset(surge)
+
+    @cached_property
+    def baseline(self) -> tuple[pd.Series, pd.Series]:
+        """available_share by (source, year) and price_multiplier by (material, year) under
+        the baseline regime alone (disruptions.csv rows of scenario `*`): where every
+        scenario starts from."""
+        rows = self.tables["disruptions"]
+        share, price, _ = disruption_data(self.sources, list(self.materials.index), self.years,
+                                          [EVERY], rows[rows["scenario"] == EVERY])
+        return share.droplevel("scenario"), price.droplevel("scenario")
+
+    @cached_property
+    def spare_share(self) -> pd.Series:
+        """By (source, year, scenario): the share of a source's spare capacity the EU can buy
+        (available_share, or eu_import_share while another supplier of the material is cut;
+        see supply_data)."""
+        return self.spare_share_of(self.availability)
+
+    def spare_share_of(self, availability: pd.Series) -> pd.Series:
+        """spare_share for other availability data, indexed as `availability`."""
+        return spare_share(availability, self.sources["material"],
+                           self.materials["eu_import_share"])
 
     @cached_property
     def normal_price(self) -> pd.Series:
@@ -115,7 +140,7 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
     stage = dict(zip(t["materials"]["material"], t["materials"]["stage"]))
 
     defined_in = {"material": "materials", "country": "countries", "facility": "facilities",
-                  "scenario": "scenarios"}
+                  "scenario": "scenarios", "source": "sources"}
 
     def refs(table, column, known, what, wildcard=False):
         for row, value in t[table][column].items():
@@ -133,7 +158,8 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
     refs("recipes", "facility", facilities, "facility")
     refs("recipes", "input", materials, "material")
     refs("scrap", "material", materials, "material")
-    refs("disruptions", "scenario", scenarios, "scenario")
+    refs("disruptions", "scenario", scenarios, "scenario", wildcard=True)
+    refs("source_capacity", "source", set(t["sources"]["source"]), "source")
     refs("disruptions", "material", materials, "material", wildcard=True)
     refs("disruptions", "country", countries, "country", wildcard=True)
     refs("demand_shocks", "scenario", scenarios, "scenario")
@@ -160,6 +186,12 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
             problems.append(Problem(where["materials"], int(row), "initial_stock_t",
                                     r["initial_stock_t"], f"at most max_stock_t {r['max_stock_t']:g}"))
 
+    for row, share in t["materials"]["eu_import_share"].items():
+        if share == 0:
+            problems.append(Problem(where["materials"], int(row), "eu_import_share", share,
+                                    "a share above 0 (at most 1)"))
+    problems += output_problems(t, where, study.years)
+
     probs = pd.to_numeric(t["scenarios"]["probability"], errors="coerce")
     if len(probs) == 0:
         problems.append(Problem(where["scenarios"], None, "scenario", None, "at least one scenario"))
@@ -182,66 +214,27 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
     return problems
 
 
-def _grid(keys: dict[str, list]) -> pd.DataFrame:
-    """Every combination of the given key values, in order (the last key varies fastest)."""
-    index = pd.MultiIndex.from_product(list(keys.values()), names=list(keys))
-    return index.to_frame(index=False)
-
-
-def _apply(grid: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], column: str,
-           combine, default: float) -> tuple[np.ndarray, np.ndarray]:
-    """Fold each row's `column` into every grid entry it covers (`*` matches all).
-
-    `match` maps grid columns to row columns; rows cover years year_from..year_to. Returns
-    the folded values and whether any row covered each entry.
-    """
-    values = np.full(len(grid), default, dtype=float)
-    covered = np.zeros(len(grid), dtype=bool)
-    for row in rows.itertuples(index=False):
-        mask = (grid["year"].to_numpy() >= row.year_from) & (grid["year"].to_numpy() <= row.year_to)
-        for grid_col, row_col in match.items():
-            wanted = getattr(row, row_col)
-            if wanted != "*":
-                mask &= grid[grid_col].to_numpy() == wanted
-        values[mask] = combine(values[mask], getattr(row, column))
-        covered |= mask
-    return values, covered
-
-
 def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> Case:
     """Index the checked tables and derive the scenario data (scenario index last).
 
-    Demand shocks multiply; overlapping disruption rows take the most severe: the smallest
-    available_share (per source's material and country) and the largest price_multiplier (per
-    material, for spot purchases from every country).
+    Demand shocks multiply. Disruptions: see supply_data (the `*` baseline regime, each
+    scenario's own rows replacing it, the most severe of overlapping rows).
     """
     years, t = study.years, tables
     scen = t["scenarios"].set_index("scenario")
     ids = list(scen.index)
     mats = t["materials"].set_index("material")
     srcs = t["sources"].set_index("source")
-    shocks, dis = t["demand_shocks"], t["disruptions"]
+    shocks = t["demand_shocks"]
 
     base = t["demand"][t["demand"]["year"].isin(years)]
-    grid = _grid({"material": list(base["material"].unique()), "year": years, "scenario": ids})
-    grid = grid.merge(base[["material", "year", "demand_t"]], on=["material", "year"])
-    mult, _ = _apply(grid, shocks, {"scenario": "scenario", "material": "material"},
-                     "multiplier", np.multiply, 1.0)
-    demand = grid.set_index(["material", "year", "scenario"])["demand_t"].astype(float) * mult
-
-    grid = _grid({"material": list(mats.index), "year": years, "scenario": ids})
-    price, hit = _apply(grid, dis, {"scenario": "scenario", "material": "material"},
-                        "price_multiplier", np.maximum, 1.0)
-    keys = pd.MultiIndex.from_frame(grid)
-    disrupted = frozenset(keys[hit])
-
-    grid = _grid({"source": list(srcs.index), "year": years, "scenario": ids})
-    grid["material"] = grid["source"].map(srcs["material"])
-    grid["country"] = grid["source"].map(srcs["country"])
-    share, _ = _apply(grid, dis, {"scenario": "scenario", "material": "material",
-                                  "country": "country"}, "available_share", np.minimum, 1.0)
-    availability = pd.Series(share, index=pd.MultiIndex.from_frame(
-        grid[["source", "year", "scenario"]]))
+    entries = grid({"material": list(base["material"].unique()), "year": years, "scenario": ids})
+    entries = entries.merge(base[["material", "year", "demand_t"]], on=["material", "year"])
+    mult, _ = fold(entries, shocks, {"scenario": "scenario", "material": "material"},
+                   "multiplier", np.multiply, 1.0)
+    demand = entries.set_index(["material", "year", "scenario"])["demand_t"].astype(float) * mult
+    availability, price, disrupted = disruption_data(srcs, list(mats.index), years, ids,
+                                                     t["disruptions"])
 
     subs = t["substitutes"].set_index("option")
     subs["available_from"] = subs["available_from"].fillna(study.horizon.start)
@@ -252,7 +245,8 @@ def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> 
         sources=srcs, facilities=facs, recipes=t["recipes"].copy(),
         scrap=t["scrap"][t["scrap"]["year"].isin(years)].set_index(["material", "year"]),
         scenarios=scen, substitutes=subs, demand=demand,
-        availability=availability, price_multiplier=pd.Series(price, index=keys),
+        capacity=source_path(srcs, t["source_capacity"], years, "capacity_t_per_yr"),
+        availability=availability, price_multiplier=price,
         disrupted=disrupted, inputs_sha256=sha, tables=tables,
     )
 

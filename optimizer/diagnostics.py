@@ -21,7 +21,10 @@ from .solve import solve_model
 
 log = logging.getLogger(__name__)
 
-UNITS = {"budget": "EUR", "land_limit": "ha", "energy_limit": "GWh/yr", "staff_limit": "FTE"}
+UNITS = {"budget": "EUR", "land_limit": "ha", "energy_limit": "GWh/yr", "staff_limit": "FTE",
+         # the aggregate CRMA rows weigh tonnes by normal price: million EUR of consumption
+         "eu_extraction_aggregate_share": "MEUR", "eu_processing_aggregate_share": "MEUR",
+         "recycling_aggregate_share": "MEUR"}
 KIND = {"eu_extraction_share": "mining", "eu_processing_share": "refining",
         "recycling_share": "recycling"}
 
@@ -35,6 +38,8 @@ def labels(name: str, index) -> dict:
         return dict(material="", country="", year=k[0], scenario="*")
     if name == "budget":
         return dict(material="", country="", year="", scenario="*")
+    if name.endswith("_aggregate_share"):
+        return dict(material="*", country="", year=k[0], scenario=k[1])
     return dict(material=k[0], country="", year=k[1], scenario=k[2])
 
 
@@ -57,10 +62,12 @@ def _data_context(case: Case, name: str, where: dict) -> str:
             text += f"; new units come online from {int(online.min())} at the earliest (lead time)"
         return text
     if name == "country_share_limit":
-        others = case.sources[(case.sources["material"] == mat)
-                              & (case.sources["country"] != where["country"])]
+        others = case.sources.index[(case.sources["material"] == mat)
+                                    & (case.sources["country"] != where["country"])]
+        year = int(where["year"])
+        offered = sum(case.capacity[s, year] for s in others)
         return (f"sources of {mat} outside {where['country']} offer at most "
-                f"{others['capacity_t_per_yr'].sum():,.0f} t/yr (sources.csv)")
+                f"{offered:,.0f} t/yr in {year} (sources.csv, source_capacity.csv)")
     if name == "stock_days":
         return (f"stock of {mat} is limited by max_stock_t or by having no source to fill it "
                 "(materials.csv, sources.csv)")
@@ -68,6 +75,9 @@ def _data_context(case: Case, name: str, where: dict) -> str:
         return f"supply of {mat} in that scenario-year cannot reach the demand"
     if name == "budget":
         return "the other policies need more capital than budget_eur"
+    if name.endswith("_aggregate_share"):
+        return ("EU plants of the benchmark's materials, by value taken together, cannot reach "
+                "the share (facilities.csv)")
     return "facilities in the listed countries cannot meet the other policies within it"
 
 

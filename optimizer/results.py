@@ -81,6 +81,8 @@ def flows(case: Case, model) -> pd.DataFrame:
             for (s, y, w), share in case.availability.items() if w in model.W]
     for comp, flow in ((model.spot, "spot"), (model.surplus, "surplus")):
         rows += [(w, y, material[s], flow, s, v) for (s, y, w), v in values(comp).items()]
+    rows += [(w, y, mat, "write_off", "contracts", v)
+             for (mat, y, w), v in values(model.write_off).items()]
     recipe = case.recipes.groupby("facility")
     inputs = {f: list(zip(r["input"], r["t_per_t_output"])) for f, r in recipe}
     output = fac["output"].to_dict()

@@ -62,8 +62,9 @@ NONNEG = 0.0
 
 def provenance_column(table: str) -> str:
     """The optional column naming the SOURCES.md entries behind a row: `source`, except in
-    sources.csv, whose key column is already called `source`, where it is `source_ref`."""
-    return "source_ref" if table == "sources" else "source"
+    sources.csv and source_capacity.csv, whose key column is already called `source`, where
+    it is `source_ref`."""
+    return "source_ref" if table in ("sources", "source_capacity") else "source"
 
 
 def C(name, kind, description, **kw) -> Column:  # noqa: N802 - short constructor for the table
@@ -84,6 +85,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           default=0.0, lo=NONNEG),
         C("max_stock_t", "float", "most stock capacity allowed", required=False, default=INF,
           lo=NONNEG),
+        C("eu_import_share", "float", "the EU's share of world imports: what it can obtain of "
+          "the spare capacity of uncut suppliers while another supplier is cut",
+          required=False, default=1.0, lo=0.0, hi=1.0),
     )),
     Table("demand", "EU demand that must be met or counted as shortfall", ("material", "year"), (
         C("material", "id", "material id"),
@@ -105,7 +109,20 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("capacity_t_per_yr", "float", "deliverable volume per year", lo=NONNEG),
         C("spot_premium", "float", "spot price as a multiple of the contract price",
           required=False, default=1.3, lo=NONNEG),
+        C("eu_flow_t_per_yr", "float", "observed average volume shipped to the EU (latest "
+          "three years); informational, read by backtests", required=False, lo=NONNEG),
+        C("country_output_t_per_yr", "float", "the country's production of the material; the "
+          "capacities of its sources may not sum above it", required=False, lo=NONNEG),
     )),
+    Table("source_capacity", "a source's capacity over time: listed years override "
+          "sources.csv, linear between them, the nearest listed value outside",
+          ("source", "year"), (
+        C("source", "id", "source id"),
+        C("year", "int", "calendar year"),
+        C("capacity_t_per_yr", "float", "deliverable volume in the year", lo=NONNEG),
+        C("country_output_t_per_yr", "float", "the country's production of the material in "
+          "the year", required=False, lo=NONNEG),
+    ), optional=True),
     Table("facilities", "EU (or allied) investment options", ("facility",), (
         C("facility", "id", "facility id"),
         C("kind", "choice", "what it does", choices=KINDS),
@@ -147,7 +164,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     )),
     Table("disruptions", "supply cuts per scenario, material, country and years",
           ("scenario", "material", "country", "year_from", "year_to"), (
-        C("scenario", "id", "scenario id"),
+        C("scenario", "id*", "scenario id, or * for the baseline regime of every scenario"),
         C("material", "id*", "material id or *"),
         C("country", "id*", "country id or *"),
         C("year_from", "int", "first year (inclusive)"),

@@ -51,6 +51,9 @@ class Policy(_Frozen):
     min_stock_days: float | None = Field(default=None, ge=0)
     budget_eur: float | None = Field(default=None, ge=0)
     limits: Limits | None = None
+    # per_material: each benchmark share holds for every material it names; aggregate: as
+    # the CRMA writes them, shares of the value (t x normal price) summed over those materials
+    crma_reading: Literal["per_material", "aggregate"] = "per_material"
 
 
 class Risk(_Frozen):
@@ -75,6 +78,11 @@ class Study(_Frozen):
     horizon: Horizon
     discount_rate: float = Field(default=0.04, ge=0.0, lt=1.0)
     resale_share: float = Field(default=0.8, ge=0.0, le=1.0)
+    # contracted material resold per material, year and scenario: at most this share of the
+    # material's EU consumption; the rest of what is delivered and not used is written off
+    resale_max_share: float = Field(default=0.1, ge=0.0, le=1.0)
+    # a stock drawn is back to capacity within this many years unless drawn again (None: never)
+    stock_refill_yr: int | None = Field(default=3, ge=1)
     policy: Policy = Policy()
     risk: Risk = Risk()
     solver: Solver = Solver()

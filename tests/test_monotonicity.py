@@ -52,3 +52,12 @@ def test_adding_a_source_never_raises_cost(tmp_path, tiny_results):
     path.write_text(yaml.safe_dump(study))
     more = optimizer.solve(path)
     assert more.summary["objective_eur"] <= tiny_results.summary["objective_eur"] * (1 + 1e-4)
+
+
+def test_more_time_to_refill_a_stock_never_costs_more():
+    """With a 60-day stock drawn in the export ban, refilling within 1 year is dearer than
+    within 3, and 3 dearer than no rule (tiny's optimum moves at each step)."""
+    costs = [optimizer.solve(tiny(stock_refill_yr=n, policy=optimizer.study.Policy(
+        min_stock_days=60))).summary["objective_eur"] for n in (1, 3, None)]
+    assert all(a >= b * (1 - 1e-4) for a, b in zip(costs, costs[1:]))
+    assert costs[0] > costs[-1]

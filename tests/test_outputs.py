@@ -26,7 +26,7 @@ SUMMARY_KEYS = {"status", "objective_eur", "expected_cost_eur", "cvar_eur", "mip
                 "solve_s", "study", "inputs_sha256", "versions"}
 INFLOWS = ("contract", "spot", "production", "recycling", "collection", "substitution",
            "stock_draw")
-OUTFLOWS = ("use", "stock_refill", "surplus")
+OUTFLOWS = ("use", "stock_refill", "surplus", "write_off")
 
 
 @pytest.fixture(scope="module")

@@ -74,11 +74,11 @@ def load_events(path: Path | None) -> Events:
 
 
 def calm(case: Case) -> ScenarioData:
-    """Base demand, full availability, normal prices."""
-    years = case.years
-    return ScenarioData(demand=case.base_demand.to_dict(),
-                        availability={(s, y): 1.0 for s in case.sources.index for y in years},
-                        price_multiplier={(m, y): 1.0 for m in case.materials.index for y in years})
+    """Base demand, the availability and prices of the baseline regime (disruptions.csv rows
+    of scenario `*`; full availability and normal prices without them)."""
+    share, price = case.baseline
+    return ScenarioData(demand=case.base_demand.to_dict(), availability=share.to_dict(),
+                        price_multiplier=price.to_dict())
 
 
 def _targets(case: Case, rule: EventRule) -> dict[str, list[list[str]]]:

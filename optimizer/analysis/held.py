@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 
 import highspy
+import pandas as pd
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
@@ -89,7 +90,8 @@ class HeldModel:
         hold(self.model, self.case, plan)
 
     def set_scenario(self, data: ScenarioData) -> None:
-        """Give the one-scenario template the data of another scenario: its Params, which
+        """Give the one-scenario template the data of another scenario: its Params (the
+        spare share derived from its availability as Case.spare_share is), which
         country-cap rows apply (not in disrupted years) and where stock may be drawn (in a
         crisis: disrupted, or demand above demand.csv; see Case.crisis)."""
         m = self.model
@@ -99,6 +101,10 @@ class HeldModel:
             param.set_value(data.demand[mat, y])
         for (s, y, _), param in m.available_share.items():
             param.set_value(data.availability[s, y])
+        availability = pd.Series(data.availability).rename_axis(["source", "year"])
+        spare = self.case.spare_share_of(availability).to_dict()
+        for (s, y, _), param in m.spare_share.items():
+            param.set_value(spare[s, y])
         for (s, y, _), param in m.price_multiplier.items():
             param.set_value(data.price_multiplier[material[s], y])
         base = self.case.base_demand

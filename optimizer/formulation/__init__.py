@@ -12,12 +12,12 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.visitor import replace_expressions
 
 from ..case import Case
-from . import (balance, costs, facilities, objective, policy, recycling, risk, sets, shortfall,
-               stockpile, substitution, supply)
+from . import (balance, costs, facilities, objective, policy, recycling, resale, risk, sets,
+               shortfall, stockpile, substitution, supply)
 from .terms import Terms
 
-CONCERNS = (sets, supply, facilities, recycling, stockpile, substitution, shortfall, balance,
-            policy, costs, risk, objective)
+CONCERNS = (sets, supply, facilities, recycling, stockpile, substitution, resale, shortfall,
+            balance, policy, costs, risk, objective)
 
 
 def build_model(case: Case, scenarios: list[str] | None = None,
@@ -26,18 +26,19 @@ def build_model(case: Case, scenarios: list[str] | None = None,
 
     With `elastic=True` every policy constraint gets a slack and the objective minimises the
     violation, which is how an infeasible study is explained. With
-    `mutable_scenario_data=True` the scenario data (demand_t, available_share,
+    `mutable_scenario_data=True` the scenario data (demand_t, available_share, spare_share,
     price_multiplier) are mutable Params, so that a kept model (and a persistent solver) can
     be given another scenario's data without a rebuild.
     """
     terms = Terms(elastic=elastic)
     with PauseGC():
         model = sets.create(case, scenarios, mutable_scenario_data)
-        supply.add(model, case, terms)           # contract, spot, surplus
+        supply.add(model, case, terms)           # contract, spot
         facilities.add(model, case, terms)       # units_built, production, recipes
         recycling.add(model, case, terms)        # scrap collection
         stockpile.add(model, case, terms)        # stock_capacity, draws and refills
         substitution.add(model, case, terms)     # demand-side levers
+        resale.add(model, case, terms)           # surplus resold, write_off
         shortfall.add(model, case, terms)        # unmet demand
         balance.add(model, case, terms)          # material_balance from registered flows
         policy.add(model, case, terms)           # CRMA shares, stock days, budget, limits

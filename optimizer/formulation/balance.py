@@ -3,10 +3,11 @@
 For every material m, year y and scenario w:
 
     contract + spot + collection + production + recycling + substitution + stock_draw + shortfall
-        = demand_t + use + stock_refill + surplus
+        = demand_t + use + stock_refill + surplus + write_off
 
-where `use` is what facilities consume by their recipes and `substitution` the demand avoided
-by demand-side levers.
+where `use` is what facilities consume by their recipes, `substitution` the demand avoided
+by demand-side levers, `surplus` contract deliveries resold and `write_off` those neither
+used nor resold.
 """
 from __future__ import annotations
 

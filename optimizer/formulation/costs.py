@@ -13,6 +13,8 @@ contract, spot, variable, substitution, shortage, and the credits resale and sto
 with, per scenario and discounted by discount_factor[y]: contract = Σ price·delivery,
 spot = Σ price·spot_premium·price_multiplier·spot, shortage = Σ shortage_cost·shortfall,
 resale = −Σ resale_share·price·surplus, stock_end_value = −Σ p_m·stock_level[m,last,w].
+Contract deliveries written off (write_off) have no component of their own: they are paid in
+contract and earn nothing.
 """
 from __future__ import annotations
 

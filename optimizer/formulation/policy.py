@@ -6,13 +6,23 @@ Every share is a fraction of the material's EU consumption in that scenario-year
 
 the material's demand plus what EU facilities consume of it, so that no share can be met by
 leaving demand unmet. Each applies from policy.from_year on (default: the horizon start).
+
+The CRMA benchmarks (extraction 10%, processing 40%, recycling 25%) are read per material by
+default (policy.crma_reading per_material): each holds for every material it names. The
+Regulation states them as shares of the EU's consumption of the strategic raw materials
+taken together; with crma_reading aggregate each benchmark is one row per scenario-year over
+the same materials, weighted by their normal price p_m (consumption and output by value, in
+million EUR). The aggregate row is the per-material rows summed with weights p_m ≥ 0, so it
+is never tighter: the aggregate reading never costs more.
 """
 from __future__ import annotations
+
+import math
 
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms, total
+from .terms import MONEY, Terms, total
 
 DAYS_PER_YEAR = 365.0
 
@@ -47,8 +57,32 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         terms.add_policy(model, "country_share_limit", keys, country_share_limit,
                          "policy.max_country_share")
 
-    def floor_keys(materials):
-        return [(mat, y, w) for mat in materials for y in years for w in ids]
+    value = {mat: 0.0 if math.isnan(price) else MONEY * price
+             for mat, price in case.normal_price.items()}
+
+    def crma_aggregate_share(m, y, w, kind, materials, share):
+        """Σ_{m in M_k} p_m·Σ_{EU f of kind k making m} production[f,y,w]
+            ≥ share_k·Σ_{m in M_k} p_m·consumption[m,y,w]
+        for each benchmark k under policy.crma_reading aggregate, M_k its materials as per
+        material, p_m the normal price in million EUR (0 for a material without a source)"""
+        return total(value[mat] * eu_output(m, kind, mat, y, w) for mat in materials) >= \
+            share * total(value[mat] * consumption(m, mat, y, w) for mat in materials)
+
+    def add_floor(names, key, kind, materials, rule):
+        """Add the rows of one benchmark: names = (per material, aggregate)."""
+        share = getattr(policy, key.split(".")[-1])
+        if policy.crma_reading == "per_material":
+            keys = [(mat, y, w) for mat in materials for y in years for w in ids]
+            terms.add_policy(model, names[0], keys, rule, key)
+            return
+        if not materials:
+            return
+
+        def aggregate(m, y, w):
+            return crma_aggregate_share(m, y, w, kind, materials, share)
+
+        aggregate.__doc__ = crma_aggregate_share.__doc__
+        terms.add_policy(model, names[1], [(y, w) for y in years for w in ids], aggregate, key)
 
     if policy.min_eu_extraction_share is not None:
         mining = set(fac.loc[(fac["kind"] == "mining") & fac["country"].map(eu), "output"])
@@ -60,8 +94,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
             return eu_output(m, "mining", mat, y, w) >= share * consumption(m, mat, y, w)
 
         raw = [m for m, r in case.materials.iterrows() if r["stage"] == "raw" and m in mining]
-        terms.add_policy(model, "eu_extraction_share", floor_keys(raw), eu_extraction_share,
-                         "policy.min_eu_extraction_share")
+        add_floor(("eu_extraction_share", "eu_extraction_aggregate_share"),
+                  "policy.min_eu_extraction_share", "mining", raw, eu_extraction_share)
     if policy.min_eu_processing_share is not None:
         def eu_processing_share(m, mat, y, w):
             """Σ_{EU refining f of m} production[f,y,w] ≥ min_eu_processing_share·consumption[m,y,w]
@@ -70,8 +104,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
             return eu_output(m, "refining", mat, y, w) >= share * consumption(m, mat, y, w)
 
         refined = [m for m, r in case.materials.iterrows() if r["stage"] == "refined"]
-        terms.add_policy(model, "eu_processing_share", floor_keys(refined), eu_processing_share,
-                         "policy.min_eu_processing_share")
+        add_floor(("eu_processing_share", "eu_processing_aggregate_share"),
+                  "policy.min_eu_processing_share", "refining", refined, eu_processing_share)
     if policy.min_recycling_share is not None:
         def recycling_share(m, mat, y, w):
             """Σ_{EU recycling f of m} production[f,y,w] ≥ min_recycling_share·consumption[m,y,w]
@@ -80,8 +114,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
             return eu_output(m, "recycling", mat, y, w) >= share * consumption(m, mat, y, w)
 
         recycled = sorted(set(fac.loc[fac["kind"] == "recycling", "output"]))
-        terms.add_policy(model, "recycling_share", floor_keys(recycled), recycling_share,
-                         "policy.min_recycling_share")
+        add_floor(("recycling_share", "recycling_aggregate_share"),
+                  "policy.min_recycling_share", "recycling", recycled, recycling_share)
     if policy.min_stock_days is not None:
         days = policy.min_stock_days
         consumed = sorted({mat for (mat, y, w) in set(terms.outflow) | set(model.demand_t)

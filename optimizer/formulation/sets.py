@@ -20,8 +20,8 @@ def create(case: Case, scenarios: list[str] | None = None,
            mutable_scenario_data: bool = False) -> pyo.ConcreteModel:
     """The model with its sets and shared parameters; `scenarios` selects a subset of W.
 
-    `mutable_scenario_data` makes demand_t (here) and the supply module's available_share
-    and price_multiplier mutable Params.
+    `mutable_scenario_data` makes demand_t (here) and the supply module's available_share,
+    spare_share and price_multiplier mutable Params.
     """
     ids = list(scenarios) if scenarios is not None else case.scenario_ids
     unknown = set(ids) - set(case.scenario_ids)

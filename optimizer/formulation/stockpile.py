@@ -5,7 +5,18 @@ of its sources); otherwise its stock stays at initial_stock_t. The stock is fill
 with (capacity − initial_stock_t) tonnes bought at p_m, costs holding_cost_eur_per_t_yr per
 tonne of capacity each year (storage and the capital it ties up) and stockpile_capex_eur_per_t
 per tonne of new capacity, and what is left at the end of the horizon is credited at p_m,
-undiscounted: its capital cost is already in the holding cost. Nothing forces a refill.
+undiscounted: its capital cost is already in the holding cost.
+
+A stock drawn is refilled as a planner would, rather than only for the end-of-horizon credit:
+back to capacity within stock_refill_yr years (a study key, default 3) unless drawn again,
+
+    stock_level[m,y,w] ≥ stock_capacity[m] − Σ_{y−N < b ≤ y} stock_draw[m,b,w],  N = stock_refill_yr
+
+A draw put back in the same year (draw and refill together) restarts that clock at no cost,
+and draws happen only in crisis years, so the rule is the same as: the stock is full in every
+year y with no crisis year of its material in (y − N, y], that is from the N-th year after a
+crisis ends. The model states it that way (refill_due below), which leaves no such
+zero-cost cycles to choose among. With stock_refill_yr null nothing forces a refill.
 
 A strategic stock is drawn only in a crisis of its material: a scenario-year in which the
 material is disrupted or a demand shock lifts its demand. Otherwise a stock filled at today's
@@ -31,7 +42,7 @@ def stockable(case: Case) -> list[str]:
 def stock_limit(case: Case) -> dict[str, float]:
     """The most stock capacity a material can use, tonnes: all it could ever give out over the
     horizon, Σ_y (peak demand over scenarios + facility input with every unit built + resale
-    of every source at capacity), or the stock-days floor if that is more.
+    of every source at its capacity that year), or the stock-days floor if that is more.
 
     More capacity is never drawn down and costs more (holding, and a fill price that the end
     value only returns), so this bound keeps every optimum; it tightens the LP relaxation and
@@ -44,19 +55,32 @@ def stock_limit(case: Case) -> dict[str, float]:
     full = fac["capacity_t_per_yr"] * (fac["existing_units"] + fac["max_units"])
     use = (recipes["t_per_t_output"] * recipes["facility"].map(full)) \
         .groupby(recipes["input"]).sum()
-    resale = case.sources.groupby("material")["capacity_t_per_yr"].sum()
+    resale = case.capacity.groupby(case.capacity.index.get_level_values("source")
+                                   .map(case.sources["material"])).sum()
     total = demand.groupby(level="material").sum().add(years * use, fill_value=0.0) \
-        .add(years * resale, fill_value=0.0)
+        .add(resale, fill_value=0.0)
     days = case.study.policy.min_stock_days or 0.0
     floor = days / 365.0 * case.base_demand.groupby(level="material").max()
     return total.combine(floor, max, fill_value=0.0).to_dict()
 
 
+def refill_due(keys, crisis, years_to_refill: int) -> dict:
+    """{(m, y, w): 1.0 when no crisis year of m in w lies in (y − years_to_refill, y], else 0}"""
+    return {(mat, y, w): float(not any((mat, b, w) in crisis
+                                       for b in range(y - years_to_refill + 1, y + 1)))
+            for mat, y, w in keys}
+
+
 def allow_draws(model: pyo.ConcreteModel, crisis) -> None:
-    """Open stock_draw in the crisis scenario-years {(m, y, w)}, close it elsewhere; a kept
-    model given another scenario's data calls this again."""
+    """Open stock_draw in the crisis scenario-years {(m, y, w)}, close it elsewhere, and mark
+    where the stock must be full (refill_due); a kept model given another scenario's data
+    calls this again."""
     for key, var in model.stock_draw.items():
         var.setub(None if key in crisis else 0.0)
+    due = model.find_component("refill_due")
+    if due is not None and due.mutable:
+        for key, value in refill_due(list(due), crisis, model.stock_refill_yr).items():
+            due[key].set_value(value)
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -100,6 +124,21 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
 
     model.stock_level_balance = pyo.Constraint(keys, rule=stock_level_balance)
     model.stock_within_capacity = pyo.Constraint(keys, rule=stock_within_capacity)
+    refill = case.study.stock_refill_yr
+    if refill is not None:
+        mutable = model.scenario_data_mutable
+        model.stock_refill_yr = refill
+        due = refill_due(keys, case.crisis, refill)
+        due = {k: v for k, v in due.items() if v or mutable}
+        model.refill_due = pyo.Param(list(due), mutable=mutable, initialize=due)
+
+        def stock_refilled_in_time(m, mat, y, w):
+            """stock_level[m,y,w] ≥ refill_due[m,y,w]·stock_capacity[m], refill_due = 1 when no
+            crisis year of m in w lies in (y − stock_refill_yr, y], else 0"""
+            return m.stock_level[mat, y, w] >= m.refill_due[mat, y, w] * m.stock_capacity[mat]
+
+        model.stock_refilled_in_time = pyo.Constraint(list(model.refill_due),
+                                                      rule=stock_refilled_in_time)
 
     for mat, y, w in keys:
         terms.supply((mat, y, w), "stock_draw", model.stock_draw[mat, y, w])

@@ -37,6 +37,8 @@ class Terms:
     outflow: dict = field(default_factory=lambda: defaultdict(list))
     # (source, year, scenario) -> tonnes imported (contract delivery + spot)
     imports: dict = field(default_factory=dict)
+    # (source, year, scenario) -> tonnes delivered under contract
+    deliveries: dict = field(default_factory=dict)
     # component -> [expression], discounted EUR
     first_stage: dict = field(default_factory=lambda: defaultdict(list))
     # component -> scenario -> [expression], discounted EUR, credits negative
@@ -59,6 +61,10 @@ class Terms:
     def imported(self, key, expr):
         """`expr` tonnes come in from source s at `key` = (source, year, scenario)."""
         self.imports[key] = expr
+
+    def delivered(self, key, expr):
+        """`expr` of the tonnes imported from s at `key` come under contract."""
+        self.deliveries[key] = expr
 
     def cost(self, component, expr, scenario=None):
         """A discounted cost; `scenario=None` for first-stage costs."""
