@@ -3,6 +3,7 @@ every study preset solves and its headline answers what it asks."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -67,10 +68,12 @@ SHARE_2025 = {  # the 2025 export controls the baseline `*` rows must reproduce:
     ("ndfeb_magnet", "cn"): (0.7, 0.95)}
 
 
+@cache
 def table(name: str) -> pd.DataFrame:
     return pd.read_csv(EU / f"{name}.csv")
 
 
+@cache
 def capacity_by_year() -> pd.DataFrame:
     """Capacity and country output of each source per year: sources.csv overridden by the
     path in source_capacity.csv, linear between listed years, flat outside them."""
@@ -101,6 +104,7 @@ def available_share(scenario: str, material: str, country: str, year: int) -> fl
     return float(chosen["available_share"].min()) if len(chosen) else 1.0
 
 
+@cache
 def eu_plants(year: int) -> tuple[pd.Series, pd.Series]:
     """Output of the EU's existing plants per material at full capacity (recyclers limited by
     that year's scrap), and what their recipes consume: the existing system, counted
