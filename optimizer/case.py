@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .data import read_tables
-from .errors import InputError, Problem
+from .checks import empty_tables, missing_years, unknown_refs, warn_unusual
+from .errors import InputError, Problem, suggest
+from .schema import TABLES
 from .study import Study
 
 log = logging.getLogger(__name__)
@@ -118,12 +120,8 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
                   "scenario": "scenarios"}
 
     def refs(table, column, known, what, wildcard=False):
-        for row, value in t[table][column].items():
-            if value is None or (wildcard and value == "*"):
-                continue
-            if value not in known:
-                problems.append(Problem(where[table], int(row), column, value,
-                                        f"a {what} defined in {where[defined_in[what]]}"))
+        problems.extend(unknown_refs(t[table], column, known, where[table], what,
+                                     where[defined_in[what]], wildcard))
 
     refs("demand", "material", materials, "material")
     refs("sources", "material", materials, "material")
@@ -167,18 +165,14 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
         problems.append(Problem(where["scenarios"], None, "probability", round(probs.sum(), 9),
                                 "probabilities that sum to 1"))
 
-    years = set(study.years)
-    demand = t["demand"]
-    for m, rows in demand.groupby("material"):
-        for y in sorted(years - set(rows["year"])):
-            problems.append(Problem(where["demand"], None, "year", y,
-                                    f"a demand row for {m} in every horizon year "
-                                    f"{study.horizon.start}-{study.horizon.end}"))
+    problems += missing_years(t["demand"], materials, study.years, where["demand"])
+    problems += empty_tables(t, where)
     limits = study.policy.limits
     for c in (limits.countries or ()) if limits else ():
         if c not in countries:
             problems.append(Problem(str(study.path or "study"), None, "policy.limits.countries", c,
-                                    f"a country defined in {where['countries']}"))
+                                    f"a country defined in {where['countries']}"
+                                    f"{suggest(c, countries)}"))
     return problems
 
 
@@ -259,10 +253,18 @@ def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> 
 
 def load_case(study: Study) -> Case:
     """Read, check and index the study's dataset; raise InputError with every problem found."""
-    tables, where, problems = read_tables(study.inputs)
-    problems += _cross_check(tables, where, study)
+    inputs = Path(study.inputs)
+    if not (inputs.is_dir() or inputs.is_file() and inputs.suffix.lower() in (".xlsx", ".xlsm")):
+        what = "is a file of another kind" if inputs.is_file() else "does not exist"
+        raise InputError([Problem(str(study.path or "study"), None, "inputs", str(inputs),
+                                  "a dataset folder of CSV files or an .xlsx workbook; this "
+                                  f"path {what}")])
+    tables, where, problems = read_tables(inputs)
+    if set(tables) == set(TABLES):   # checks across tables need every table read
+        problems += _cross_check(tables, where, study)
     if problems:
         raise InputError(problems)
+    warn_unusual(tables, where, study)
     case = build_case(tables, study, _sha256(Path(study.inputs)))
     log.info("case %s: %d materials, %d sources, %d facilities, %d years, %d scenarios",
              study.name, len(case.materials), len(case.sources), len(case.facilities),
