@@ -53,6 +53,8 @@ def _frame(rows: list[list[str]]) -> pd.DataFrame:
 
 def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
     sheets, problems = read_workbook_rows(path)
+    if not sheets and problems:    # not a workbook at all: no sheet is missing
+        return {}, {}, problems
     by_name = {title.strip().lower().removesuffix(".csv"): title for title in sheets}
     for name in sorted(set(by_name) - set(TABLES) - set(NOTES)):
         log.warning("%s: sheet %s is not one of the tables; ignored%s", path.name, name,
@@ -98,7 +100,7 @@ def read_raw(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[
                                 f"an .xlsx workbook; this path {what}")]
     unreadable = {p.file for p in problems}
     for name, table in TABLES.items():
-        if name not in raw and not table.optional and where[name] not in unreadable:
+        if where and name not in raw and not table.optional and where[name] not in unreadable:
             problems.append(Problem(where[name], None, None, None, f"the {name} table "
                                     f"({', '.join(c.name for c in table.columns if c.required)})"))
     return raw, where, problems

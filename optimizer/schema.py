@@ -62,10 +62,11 @@ UNITS = {"_t": "t", "_eur_per_t": "EUR/t", "_eur_per_t_yr": "EUR/(t·yr)", "_t_p
 
 # The largest magnitude a number may have, by unit. The model counts money in million EUR
 # (formulation/terms.py MONEY), so these keep every coefficient HiGHS sees at most 1e7 and every
-# bound and right-hand side below 1e10, far inside what it accepts (|coefficient| <= 1e15,
-# bounds < 1e20 count as infinite). docs/data.md, "What is refused and why", lists them.
+# bound at most 1e8 t. Tonnages are the binding limit: HiGHS' feasibility tolerance is
+# absolute (1e-7), and with 1e9 t bought at 1e8 EUR/t it called a feasible tiny study
+# infeasible (1e8 t at 1e9 EUR/t solves). docs/data.md, "What is refused and why", lists them.
 MAGNITUDE = {"EUR/t": 1e9, "EUR/(t·yr)": 1e9, "EUR/unit": 1e12, "EUR/(unit·yr)": 1e11,
-             "EUR": 1e13, "t": 1e9, "t/yr": 1e9, "t/t": 1e3, "yr": 100.0, "ha/unit": 1e6,
+             "EUR": 1e13, "t": 1e8, "t/yr": 1e8, "t/t": 1e3, "yr": 100.0, "ha/unit": 1e6,
              "GWh/(unit·yr)": 1e6, "FTE/unit": 1e6, "fraction": 1.0, "fraction/yr": 1.0}
 MULTIPLE = 1e3      # a number without a unit: a premium, multiplier or score
 COUNT = 1e6         # a whole number without a unit: units of a facility
