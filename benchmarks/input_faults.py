@@ -1,10 +1,11 @@
 """The mutation harness of issue 14: bad inputs and faults against the tiny study, through the CLI.
 
-    python benchmarks/input_faults.py [--only WORD] [--write table.csv]
+    python benchmarks/input_faults.py [--only WORD] [--in-process] [-v] [--write table.csv]
 
 Each fault copies inputs/tiny and models/tiny.yaml into a temporary folder, spoils one thing
 (a file's bytes, a row's fields, a cell, a study key, a workbook) and runs
-`crmplan solve STUDY --out OUT -q` in a process of its own. How the run ended is classed:
+`crmplan solve STUDY --out OUT -q` in a process of its own (or, with --in-process, through
+click's test runner in this one). How the run ended is classed:
 
 * `refused, file named`: exit 2, the spoilt file named on stderr, nothing written;
 * `accepted`: exit 0 for a fault the planner may mean (a BOM, CRLF, a header-only optional
@@ -283,34 +284,53 @@ def rename_sheet(old: str, new: str) -> Callable[[Path], None]:
     return edit
 
 
-def run(fault: Fault) -> tuple[str, str]:
+def in_process(folder: Path) -> tuple[int, str]:
+    """`crmplan solve` through click's test runner: the same command, without a new Python."""
+    import logging
+    from click.testing import CliRunner
+    from optimizer.cli import main as crmplan
+
+    logging.getLogger().handlers.clear()      # each run logs to its own captured stderr
+    result = CliRunner().invoke(crmplan, ["solve", str(folder / "study.yaml"), "--out",
+                                          str(folder / "out"), "-q"])
+    err = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        err += "Traceback: " + repr(result.exception)
+    return result.exit_code, err
+
+
+def in_subprocess(folder: Path) -> tuple[int, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([*CRMPLAN, "solve", "study.yaml", "--out", "out", "-q"],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stderr
+
+
+def run(fault: Fault, invoke: Callable[[Path], tuple[int, str]]) -> tuple[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         shutil.copytree(TINY, folder / "data")
         (folder / "study.yaml").write_text(STUDY)
         fault.spoil(folder)
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run([*CRMPLAN, "solve", "study.yaml", "--out", "out", "-q"],
-                              cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+        returncode, err = invoke(folder)
         wrote = (folder / "out").exists() or (folder / "results").exists()
-    err = done.stderr
     if any(phrase in err for phrase in LIBRARY):
         return "library text", err
-    if done.returncode == 2:
+    if returncode == 2:
         if wrote:
             return "wrote output on exit 2", err
         if fault.expect == "refuse" or fault.named in err:
             return ("refused, file named" if fault.named in err
                     else "refused, file not named"), err
         return "refused a valid input", err
-    if done.returncode == 0:
+    if returncode == 0:
         if fault.expect == "refuse":
             return "accepted silently", err
         if fault.expect == "warn":
             return ("warned" if fault.named in err and "WARNING" in err
                     else "accepted without a warning"), err
         return "accepted", err
-    return f"exit {done.returncode}", err
+    return f"exit {returncode}", err
 
 
 def main() -> None:
@@ -318,13 +338,18 @@ def main() -> None:
     parser.add_argument("--only", help="run the faults whose name contains this")
     parser.add_argument("--write", type=Path, help="a CSV of fault, class and first stderr line")
     parser.add_argument("-v", "--verbose", action="store_true", help="print stderr of failures")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the command through click's test runner in this process "
+                        "(several times faster; a crash shows as a Traceback line)")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    invoke = in_process if args.in_process else in_subprocess
     chosen = [f for f in faults() if not args.only or args.only in f.name]
     counts: Counter = Counter()
     table = [["fault", "expected", "class", "stderr"]]
     good = {"refused, file named", "accepted", "warned"}
     for fault in chosen:
-        outcome, err = run(fault)
+        outcome, err = run(fault, invoke)
         counts[outcome] += 1
         lines = [line for line in err.splitlines() if line.strip()]
         table.append([fault.name, fault.expect, outcome, " | ".join(lines[:3])])

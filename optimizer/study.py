@@ -1,6 +1,7 @@
 """The study file (models/*.yaml): a frozen pydantic model with every default in one place."""
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Literal, get_args
@@ -151,10 +152,11 @@ def read_yaml(path: Path) -> tuple[object, list[Problem]]:
                          f"first given on line {first}") for key, first, line in loader.repeated]
 
 
-def _keys_at(loc: tuple) -> list[str]:
-    """The keys the study model accepts at `loc` (the mapping that holds the bad key)."""
-    model = Study
+def _keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys `model` accepts at `loc` (the mapping that holds the bad key)."""
     for part in loc:
+        if isinstance(part, int):         # an item of a list: the same model
+            continue
         field = model.model_fields.get(str(part)) if model else None
         if field is None:
             return []
@@ -164,10 +166,10 @@ def _keys_at(loc: tuple) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def _expected(err: dict) -> str:
+def _expected(err: dict, model: type[BaseModel]) -> str:
     kind, ctx, loc = err["type"], err.get("ctx", {}), err["loc"]
     if kind == "extra_forbidden":
-        known = [k for k in _keys_at(loc[:-1]) if k != "path"]
+        known = [k for k in _keys_at(model, loc[:-1]) if k != "path"]
         return f"one of the keys {', '.join(known)}{suggest(loc[-1], known)}"
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", ctx["expected"])
@@ -191,16 +193,23 @@ _KINDS = {"missing": "a value; the key is missing", "finite_number": "a finite n
           "list_type": "a list", "path_type": "a path (text)"}
 
 
-def explain(exc: ValidationError, file: str) -> list[Problem]:
-    """A study's validation errors in the planner's words: key, what was expected, what was
-    given (never the validation library's own text)."""
+def explain(exc: ValidationError, file: str, model: type[BaseModel] | None = None) -> list[Problem]:
+    """Validation errors of a study (or of another `model` read from a YAML file) in the
+    planner's words: key, what was expected, what was given (never the library's own text)."""
+    model = model or Study
+    errors = exc.errors()
+    misspelt = {(*e["loc"][:-1], m) for e in errors if e["type"] == "extra_forbidden"
+                for m in difflib.get_close_matches(str(e["loc"][-1]),
+                                                   _keys_at(model, e["loc"][:-1]), n=1)}
     problems = []
-    for err in exc.errors():
+    for err in errors:
+        if err["type"] == "missing" and tuple(err["loc"]) in misspelt:
+            continue   # said once, as the misspelt key with its suggestion
         given = err.get("input")
         shown_value = None if err["type"] in ("missing", "extra_forbidden") or \
             isinstance(given, (dict, list, tuple)) else given
         problems.append(Problem(file, None, ".".join(str(p) for p in err["loc"]) or None,
-                                shown_value, _expected(err)))
+                                shown_value, _expected(err, model)))
     return problems
 
 
