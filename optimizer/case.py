@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .data import read_tables
-from .checks import empty_tables, missing_years, unknown_refs, warn_unusual
+from .checks import empty_tables, missing_years, row_list, unknown_refs, warn_unusual
 from .errors import InputError, Problem, suggest
 from .schema import TABLES
 from .study import Study
@@ -143,10 +143,11 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
         if r["facility"] in output and r["input"] == output[r["facility"]]:
             problems.append(Problem(where["recipes"], int(row), "input", r["input"],
                                     f"an input other than {r['facility']}'s own output"))
-    for row, m in t["scrap"]["material"].items():
-        if m in stage and stage[m] != "scrap":
-            problems.append(Problem(where["scrap"], int(row), "material", m,
-                                    "a material of stage scrap"))
+    for m, rows in t["scrap"].groupby("material").groups.items():
+        if stage.get(m) not in (None, "scrap"):   # None: a stage already reported unreadable
+            more = f"; the same on rows {row_list(rows[1:])}" if len(rows) > 1 else ""
+            problems.append(Problem(where["scrap"], int(rows[0]), "material", m,
+                                    f"a material of stage scrap{more}"))
     for table in ("disruptions", "demand_shocks"):
         for row, r in t[table].iterrows():
             if None not in (r["year_from"], r["year_to"]) and r["year_to"] < r["year_from"]:
@@ -159,14 +160,11 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
                                     r["initial_stock_t"], f"at most max_stock_t {r['max_stock_t']:g}"))
 
     probs = pd.to_numeric(t["scenarios"]["probability"], errors="coerce")
-    if len(probs) == 0:
-        problems.append(Problem(where["scenarios"], None, "scenario", None, "at least one scenario"))
-    elif probs.notna().all() and abs(probs.sum() - 1.0) > 1e-6:
+    if probs.notna().all() and abs(probs.sum() - 1.0) > 1e-6:
         problems.append(Problem(where["scenarios"], None, "probability", round(probs.sum(), 9),
                                 "probabilities that sum to 1"))
 
     problems += missing_years(t["demand"], materials, study.years, where["demand"])
-    problems += empty_tables(t, where)
     limits = study.policy.limits
     for c in (limits.countries or ()) if limits else ():
         if c not in countries:
@@ -261,7 +259,8 @@ def load_case(study: Study) -> Case:
                                   f"path {what}")])
     tables, where, problems = read_tables(inputs)
     if set(tables) == set(TABLES):   # checks across tables need every table read
-        problems += _cross_check(tables, where, study)
+        empty = empty_tables(tables, where)
+        problems += empty or _cross_check(tables, where, study)
     if problems:
         raise InputError(problems)
     warn_unusual(tables, where, study)

@@ -11,10 +11,10 @@ import pandas as pd
 from .errors import Problem, shown, suggest
 
 log = logging.getLogger(__name__)
-NONEMPTY = ("materials", "countries", "sources", "demand")   # scenarios: case.py
+NONEMPTY = ("materials", "countries", "sources", "demand", "scenarios")
 
 
-def _rows(rows: list[int]) -> str:
+def row_list(rows: list[int]) -> str:
     """2, 3, 4, 7 -> '2-4, 7'."""
     spans: list[list[int]] = []
     for row in sorted(rows):
@@ -37,7 +37,7 @@ def unknown_refs(frame: pd.DataFrame, column: str, known: set, where: str, what:
     problems = []
     for value, where_rows in rows.items():
         more = where_rows[1:]
-        also = f"; the same on row{'s' * (len(more) > 1)} {_rows(more)}" if more else ""
+        also = f"; the same on row{'s' * (len(more) > 1)} {row_list(more)}" if more else ""
         problems.append(Problem(where, where_rows[0], column, None,
                                 f"a {what} defined in {defined_in}; {shown(value)} is not one"
                                 f"{suggest(value, known)}{also}"))
@@ -64,7 +64,7 @@ def missing_years(demand: pd.DataFrame, materials: set, years: list[int],
 
 
 def _years(years: list[int]) -> str:
-    return _rows(years).replace(", ", " and ", 1) if len(years) == 2 else _rows(years)
+    return row_list(years).replace(", ", " and ", 1) if len(years) == 2 else row_list(years)
 
 
 def empty_tables(tables: dict[str, pd.DataFrame], where: dict[str, str]) -> list[Problem]:

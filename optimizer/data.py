@@ -170,6 +170,11 @@ def parse_table(table: Table, raw: pd.DataFrame, where: str) -> tuple[pd.DataFra
     for name in sorted(present - known):
         problems.append(Problem(where, 1, name, None, f"one of the columns "
                                 f"{', '.join(sorted(known))}{suggest(name, known - present)}"))
+    header = [c for c in raw.columns if not c.startswith("column ")]
+    repeats = (raw[header] == pd.Series(header, index=header)).all(axis=1) if header else []
+    for row in raw.index[repeats]:
+        problems.append(Problem(where, int(row), None, None, "data; this row repeats the header"))
+    raw = raw[~repeats] if len(header) else raw
     data = {}
     for col in table.columns:
         values = raw[col.name].tolist() if col.name in present else [""] * len(raw)
@@ -210,7 +215,9 @@ def read_tables(path: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, st
         if name not in raw and (not table.optional or not where or where[name] in unreadable):
             continue   # unreadable or missing: reported by read_raw, and left out
         frame = raw.get(name, pd.DataFrame({c.name: [] for c in table.columns}, dtype=str))
-        tables[name], found = parse_table(table, frame, where[name])
+        frame, found = parse_table(table, frame, where[name])
         problems += found
+        if not any(p.row == 1 and p.value is None for p in found):
+            tables[name] = frame   # a table with a column missing is left out of cross-checks
     log.debug("read %s: %s", path, {k: len(v) for k, v in tables.items()})
     return tables, where, problems

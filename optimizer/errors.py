@@ -9,7 +9,9 @@ from numbers import Number
 
 def suggest(word: object, known) -> str:
     """` (did you mean 'x'?)` for the closest of `known` to a misspelt `word`, or ''."""
-    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    word, known = str(word), sorted(str(k) for k in known)
+    close = [k for k in known if len(word) >= 4 and k.startswith(word)][:1] or \
+        difflib.get_close_matches(word, known, n=1, cutoff=0.6)   # a cut-off name, or a typo
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

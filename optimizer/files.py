@@ -90,6 +90,10 @@ def read_csv_rows(file: Path, name: str) -> tuple[Rows | None, list[Problem]]:
     if not any(header):
         return None, [Problem(name, 1, None, None, "a header row naming the columns; "
                               "row 1 is blank")]
+    widths = {len(cells) for cells in rows[1:] if any(cells)}
+    if len(rows) > 2 and len(widths) == 1 and widths != {len(header)}:
+        return None, [Problem(name, 1, None, None, f"a header with as many names as every row "
+                              f"has fields ({widths.pop()}); the header has {len(header)}")]
     for number, cells in enumerate(rows[1:], start=2):
         if any(cells) and len(cells) != len(header):
             problems.append(Problem(name, number, None, None,
