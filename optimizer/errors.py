@@ -50,7 +50,8 @@ class Problem:
             where += f", {'line' if yaml else 'row'} {self.row}"
         if self.column:
             where += f", {'key' if yaml else 'column'} {self.column}"
-        value = "" if self.value is None or isinstance(self.value, str) and self.value == "" else f" (got {shown(self.value)})"
+        empty = self.value is None or isinstance(self.value, str) and self.value == ""
+        value = "" if empty else f" (got {shown(self.value)})"
         return f"{where}: expected {self.expected}{value}"
 
 
