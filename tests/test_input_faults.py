@@ -255,3 +255,16 @@ def test_a_misspelt_column_is_said_once_and_checks_that_need_it_wait(tiny):
     lines = refused(tiny, "did you mean 'stage'?", "did you mean 'facility'?")
     assert len(lines) == 4   # per file: the column missing, the unknown one; no scrap or
     #                          recipe row blamed for the missing stages and facility ids
+
+
+def test_the_fault_harness_classes_a_refusal_an_acceptance_and_a_warning(monkeypatch):
+    """benchmarks/input_faults.py, whose counts go into the issue: each class as it should be."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import input_faults
+
+    faults = {f.name: f for f in input_faults.faults()}
+    assert len(faults) == len(input_faults.faults()) >= 100   # names are unique
+    for name, outcome in [("demand.csv: unquoted 3,000", "refused, file named"),
+                          ("sources.csv: UTF-8 BOM", "accepted"),
+                          ("demand.csv: all zero", "warned")]:
+        assert input_faults.run(faults[name], input_faults.in_process)[0] == outcome, name
