@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -60,7 +59,6 @@ def test_an_empty_file_is_named(tiny):
 
 
 def test_a_header_only_demand_is_refused_not_solved(tiny):
-    edit(tiny, "demand.csv", "\n", "\n#")
     (tiny / "data" / "demand.csv").write_text("material,year,demand_t\n")
     assert len(refused(tiny, "demand.csv", "only its header")) == 1
 
