@@ -130,7 +130,11 @@ def read_yaml(path: Path) -> tuple[object, list[Problem]]:
     """A YAML file's data and a problem for each key given twice; InputError for bytes that
     are not UTF-8 or bad syntax."""
     name = str(path)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(name, None, None, None, f"a readable file ({exc.strerror})")]) \
+            from exc
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
