@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .data import read_tables
-from .errors import InputError, Problem
+from .checks import empty_tables, missing_years, row_list, unknown_refs, warn_unusual
+from .errors import InputError, Problem, suggest
+from .schema import TABLES
 from .study import Study
 from .supply_data import (EVERY, disruption_data, fold, grid, output_problems, source_path,
                           spare_share)
@@ -143,12 +145,8 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
                   "scenario": "scenarios", "source": "sources"}
 
     def refs(table, column, known, what, wildcard=False):
-        for row, value in t[table][column].items():
-            if value is None or (wildcard and value == "*"):
-                continue
-            if value not in known:
-                problems.append(Problem(where[table], int(row), column, value,
-                                        f"a {what} defined in {where[defined_in[what]]}"))
+        problems.extend(unknown_refs(t[table], column, known, where[table], what,
+                                     where[defined_in[what]], wildcard))
 
     refs("demand", "material", materials, "material")
     refs("sources", "material", materials, "material")
@@ -171,10 +169,11 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
         if r["facility"] in output and r["input"] == output[r["facility"]]:
             problems.append(Problem(where["recipes"], int(row), "input", r["input"],
                                     f"an input other than {r['facility']}'s own output"))
-    for row, m in t["scrap"]["material"].items():
-        if m in stage and stage[m] != "scrap":
-            problems.append(Problem(where["scrap"], int(row), "material", m,
-                                    "a material of stage scrap"))
+    for m, rows in t["scrap"].groupby("material").groups.items():
+        if stage.get(m) not in (None, "scrap"):   # None: a stage already reported unreadable
+            more = f"; the same on rows {row_list(rows[1:])}" if len(rows) > 1 else ""
+            problems.append(Problem(where["scrap"], int(rows[0]), "material", m,
+                                    f"a material of stage scrap{more}"))
     for table in ("disruptions", "demand_shocks"):
         for row, r in t[table].iterrows():
             if None not in (r["year_from"], r["year_to"]) and r["year_to"] < r["year_from"]:
@@ -193,24 +192,17 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
     problems += output_problems(t, where, study.years)
 
     probs = pd.to_numeric(t["scenarios"]["probability"], errors="coerce")
-    if len(probs) == 0:
-        problems.append(Problem(where["scenarios"], None, "scenario", None, "at least one scenario"))
-    elif probs.notna().all() and abs(probs.sum() - 1.0) > 1e-6:
+    if probs.notna().all() and abs(probs.sum() - 1.0) > 1e-6:
         problems.append(Problem(where["scenarios"], None, "probability", round(probs.sum(), 9),
                                 "probabilities that sum to 1"))
 
-    years = set(study.years)
-    demand = t["demand"]
-    for m, rows in demand.groupby("material"):
-        for y in sorted(years - set(rows["year"])):
-            problems.append(Problem(where["demand"], None, "year", y,
-                                    f"a demand row for {m} in every horizon year "
-                                    f"{study.horizon.start}-{study.horizon.end}"))
+    problems += missing_years(t["demand"], materials, study.years, where["demand"])
     limits = study.policy.limits
     for c in (limits.countries or ()) if limits else ():
         if c not in countries:
             problems.append(Problem(str(study.path or "study"), None, "policy.limits.countries", c,
-                                    f"a country defined in {where['countries']}"))
+                                    f"a country defined in {where['countries']}"
+                                    f"{suggest(c, countries)}"))
     return problems
 
 
@@ -253,10 +245,19 @@ def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> 
 
 def load_case(study: Study) -> Case:
     """Read, check and index the study's dataset; raise InputError with every problem found."""
-    tables, where, problems = read_tables(study.inputs)
-    problems += _cross_check(tables, where, study)
+    inputs = Path(study.inputs)
+    if not (inputs.is_dir() or inputs.is_file() and inputs.suffix.lower() in (".xlsx", ".xlsm")):
+        what = "is a file of another kind" if inputs.is_file() else "does not exist"
+        raise InputError([Problem(str(study.path or "study"), None, "inputs", str(inputs),
+                                  "a dataset folder of CSV files or an .xlsx workbook; this "
+                                  f"path {what}")])
+    tables, where, problems = read_tables(inputs)
+    if set(tables) == set(TABLES):   # checks across tables need every table read
+        empty = empty_tables(tables, where)
+        problems += empty or _cross_check(tables, where, study)
     if problems:
         raise InputError(problems)
+    warn_unusual(tables, where, study)
     case = build_case(tables, study, _sha256(Path(study.inputs)))
     log.info("case %s: %d materials, %d sources, %d facilities, %d years, %d scenarios",
              study.name, len(case.materials), len(case.sources), len(case.facilities),

@@ -8,43 +8,24 @@ from __future__ import annotations
 import logging
 import math
 import re
-from datetime import date, datetime, time
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problem
-from .schema import TABLES, Column, Table, provenance_column
+from .errors import Problem, suggest
+from .files import read_csv_rows, read_workbook_rows
+from .schema import TABLES, YEAR_COLUMNS, Column, Table, provenance_column
 
 log = logging.getLogger(__name__)
 
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 TRUE, FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
+DTYPES = {"float": float, "int": "int64", "bool": bool}
 NOTES = ("readme", "sources.md")   # sheets of a workbook that hold notes, not tables
 
 
-def _text(value) -> str:
-    """A workbook cell as the text a CSV file would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _numbered(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows indexed by their line as a spreadsheet shows it (header = 1), blank rows dropped."""
-    frame = frame.fillna("").astype(str)
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return frame[(frame.apply(lambda col: col.str.strip()) != "").any(axis=1)]
-
-
 def _unique(header: list[str]) -> list[str]:
-    """Repeated column names made distinct as pandas does for CSV (x, x.1), so they are reported."""
+    """Repeated column names made distinct (x, x.1), so that they are reported."""
     seen: dict[str, int] = {}
     out = []
     for name in header:
@@ -53,60 +34,90 @@ def _unique(header: list[str]) -> list[str]:
     return out
 
 
-def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
-    """Every sheet of a workbook as text cells, keyed by its lower-case name without .csv.
-
-    A column with no header and no values is dropped; one with values but no header keeps
-    its letter as its name, so that it is reported.
-    """
-    from openpyxl import load_workbook
+def _frame(rows: list[list[str]]) -> pd.DataFrame:
+    """Rows of text cells (header first) as a frame indexed by each row's line as a spreadsheet
+    shows it (header = 1), blank rows dropped. A column with no header and no values is
+    dropped; one with values but no header keeps its letter as its name, so it is reported."""
     from openpyxl.utils import get_column_letter
 
-    book = load_workbook(path, read_only=True, data_only=True)
-    sheets = {}
-    try:
-        for sheet in book.worksheets:
-            rows = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            width = max((len(r) for r in rows), default=0)
-            rows = [r + [""] * (width - len(r)) for r in rows]
-            header = _unique(rows[0]) if rows else []
-            frame = pd.DataFrame(rows[1:], columns=[h or f"column {get_column_letter(i + 1)}"
-                                                    for i, h in enumerate(header)], dtype=str)
-            keep = [i for i, h in enumerate(header) if h or (frame.iloc[:, i] != "").any()]
-            name = sheet.title.strip().lower().removesuffix(".csv")
-            sheets[name] = _numbered(frame.iloc[:, keep])
-    finally:
-        book.close()
-    return sheets
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    header = _unique(rows[0]) if rows else []
+    frame = pd.DataFrame(rows[1:], columns=[h or f"column {get_column_letter(i + 1)}"
+                                            for i, h in enumerate(header)], dtype=str)
+    keep = [i for i, h in enumerate(header) if h or (frame.iloc[:, i] != "").any()]
+    frame = frame.iloc[:, keep]
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return frame[(frame != "").any(axis=1)] if len(frame.columns) else frame
+
+
+def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
+    sheets, problems = read_workbook_rows(path)
+    if not sheets and problems:    # not a workbook at all: no sheet is missing
+        return {}, {}, problems
+    by_name = {title.strip().lower().removesuffix(".csv"): title for title in sheets}
+    for name in sorted(set(by_name) - set(TABLES) - set(NOTES)):
+        log.warning("%s: sheet %s is not one of the tables; ignored%s", path.name, name,
+                    suggest(name, TABLES))
+    raw = {name: _frame(sheets[by_name[name]]) for name in TABLES if name in by_name}
+    where = {name: f"{path.name}, sheet {name}" for name in TABLES}
+    problems = [p for p in problems if p.file in where.values()]
+    for name in {name for name in where if where[name] in {p.file for p in problems}}:
+        raw.pop(name, None)   # a formula without a value: the whole sheet waits for a save
+    return raw, where, problems
+
+
+def _read_folder(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
+    raw, problems = {}, []
+    where = {name: table.file for name, table in TABLES.items()}
+    for name, table in TABLES.items():
+        file = path / table.file
+        if file.is_file():
+            rows, found = read_csv_rows(file, table.file)
+            problems += found
+            if rows is not None:
+                raw[name] = _frame(rows)
+    others = {p.name for p in path.glob("*.csv")} - set(where.values())
+    for name in sorted(others):
+        log.warning("%s: %s is not one of the tables; ignored%s", path, name,
+                    suggest(name, where.values()))
+    return raw, where, problems
 
 
 def read_raw(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
-    """Every table as strings, with the name each is reported under (file or sheet)."""
-    raw, where, problems = {}, {}, []
+    """Every table as strings, with the name each is reported under (file or sheet).
+
+    A file that cannot be read as a table (empty, not UTF-8, a row with the wrong number of
+    fields) is reported and left out, without also being reported missing.
+    """
     if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        sheets = read_workbook(path)
-        for name in sorted(set(sheets) - set(TABLES) - set(NOTES)):
-            log.warning("%s: sheet %s is not one of the tables; ignored", path.name, name)
-        for name in TABLES:
-            if name in sheets:
-                raw[name] = sheets[name]
-            where[name] = f"{path.name}, sheet {name}"
+        raw, where, problems = _read_workbook(path)
     elif path.is_dir():
-        for name, table in TABLES.items():
-            file = path / table.file
-            where[name] = table.file
-            if file.is_file():
-                raw[name] = _numbered(pd.read_csv(file, dtype=str, keep_default_na=False,
-                                                  skipinitialspace=True, skip_blank_lines=False))
+        raw, where, problems = _read_folder(path)
     else:
-        problems.append(Problem(str(path), None, None, None,
-                                "a dataset folder of CSV files or an .xlsx workbook"))
-        return raw, where, problems
+        what = "is a file" if path.is_file() else "does not exist"
+        return {}, {}, [Problem(str(path), None, None, None, "a dataset folder of CSV files or "
+                                f"an .xlsx workbook; this path {what}")]
+    unreadable = {p.file for p in problems}
     for name, table in TABLES.items():
-        if name not in raw and not table.optional:
+        if where and name not in raw and not table.optional and where[name] not in unreadable:
             problems.append(Problem(where[name], None, None, None, f"the {name} table "
                                     f"({', '.join(c.name for c in table.columns if c.required)})"))
     return raw, where, problems
+
+
+def _number(x: float) -> str:
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e")
+
+
+def _out_of_range(number: float, col: Column) -> str | None:
+    lo, hi = col.bounds
+    if lo <= number <= hi:
+        return None
+    if col.name in YEAR_COLUMNS:
+        return f"a year from {lo:.0f} to {hi:.0f}"
+    unit = f" {col.unit}" if col.unit else ""
+    return f"a number from {_number(lo)} to {_number(hi)}{unit}"
 
 
 def _cell(value: str, col: Column):
@@ -114,7 +125,7 @@ def _cell(value: str, col: Column):
     text = value.strip()
     if text == "":
         if col.required:
-            return None, "a value"
+            return None, "a value (the cell is empty)"
         return col.default, None
     if col.kind in ("id", "id*"):
         if ID.match(text) or (col.kind == "id*" and text == "*"):
@@ -123,20 +134,28 @@ def _cell(value: str, col: Column):
     if col.kind == "text":
         return text, None
     if col.kind == "choice":
-        return text, None if text in col.choices else f"one of {', '.join(col.choices)}"
+        if text in col.choices:
+            return text, None
+        return text, f"one of {', '.join(col.choices)}{suggest(text, col.choices)}"
     if col.kind == "bool":
         low = text.lower()
         return (low in TRUE), None if low in TRUE | FALSE else "true or false"
+    whole = col.kind == "int"
+    what = "a whole number" if whole else "a number"
     try:
         number = float(text)
     except ValueError:
-        return text, "an integer" if col.kind == "int" else "a number"
-    if math.isnan(number) or (col.kind == "int" and not number.is_integer()):
-        return text, "an integer" if col.kind == "int" else "a number"
-    if not col.lo <= number <= col.hi:
-        bounds = f"{col.lo:g}..{col.hi:g}" if col.hi < math.inf else f">= {col.lo:g}"
-        return text, f"a number in {bounds}"
-    return (int(number) if col.kind == "int" else number), None
+        hint = " with a point for decimals and no thousands separator" if "," in text else ""
+        return text, what + hint
+    if not math.isfinite(number):
+        blank = " (leave the cell blank for no limit)" if col.default == math.inf else ""
+        return text, f"a finite number{blank}"
+    if whole and not number.is_integer():
+        return text, what
+    out = _out_of_range(number, col)
+    if out:
+        return text, out
+    return (int(number) if whole else number), None
 
 
 def parse_table(table: Table, raw: pd.DataFrame, where: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -148,9 +167,14 @@ def parse_table(table: Table, raw: pd.DataFrame, where: str) -> tuple[pd.DataFra
             problems.append(Problem(where, 1, col.name, None, "this column in the header"))
     ref = provenance_column(table.name)
     known = {c.name for c in table.columns} | {ref}
-    for name in present - known:
-        problems.append(Problem(where, 1, name, None,
-                                f"one of the columns {', '.join(sorted(known))}"))
+    for name in sorted(present - known):
+        problems.append(Problem(where, 1, name, None, f"one of the columns "
+                                f"{', '.join(sorted(known))}{suggest(name, known - present)}"))
+    header = [c for c in raw.columns if not c.startswith("column ")]
+    repeats = (raw[header] == pd.Series(header, index=header)).all(axis=1) if header else []
+    for row in raw.index[repeats]:
+        problems.append(Problem(where, int(row), None, None, "data; this row repeats the header"))
+    raw = raw[~repeats] if len(header) else raw
     data = {}
     for col in table.columns:
         values = raw[col.name].tolist() if col.name in present else [""] * len(raw)
@@ -159,29 +183,41 @@ def parse_table(table: Table, raw: pd.DataFrame, where: str) -> tuple[pd.DataFra
             v, expected = _cell(value, col) if col.name in present else (col.default, None)
             if expected and col.name in present:
                 problems.append(Problem(where, int(row), col.name, value, expected))
+                v = None   # reported once here, not again by a check that reads it
             parsed.append(v)
         data[col.name] = parsed
     data[ref] = raw[ref].tolist() if ref in present else [""] * len(raw)
     frame = pd.DataFrame(data, columns=[c.name for c in table.columns] + [ref])
     frame.index = pd.Index(raw.index, name="row")
-    keyed = frame[list(table.key)]
-    for row in frame.index[keyed.duplicated(keep="first")]:
-        key = ", ".join(f"{k}={frame.at[row, k]}" for k in table.key)
-        problems.append(Problem(where, int(row), table.key[0], key,
-                                f"a unique ({', '.join(table.key)}); this one is repeated"))
+    if frame.empty:   # typed, so that a header-only table joins like a filled one
+        frame = frame.astype({c.name: DTYPES.get(c.kind, object) for c in table.columns})
+    keyed = frame[list(table.key)].dropna()
+    first = {}
+    for row, key in zip(keyed.index, keyed.itertuples(index=False, name=None)):
+        if key in first:
+            shown = ", ".join(f"{k}={v}" for k, v in zip(table.key, key))
+            problems.append(Problem(where, int(row), table.key[0], shown,
+                                    f"a unique ({', '.join(table.key)}); row {first[key]} "
+                                    "has the same"))
+        first.setdefault(key, int(row))
     return frame, problems
 
 
 def read_tables(path: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[Problem]]:
     """Typed tables of a dataset, the name each is reported under, and every problem found.
 
-    Optional tables that are absent come back empty with their declared columns.
+    Optional tables that are absent come back empty with their declared columns; a table
+    that could not be read is left out, so that checks across tables know not to run.
     """
     raw, where, problems = read_raw(Path(path))
-    tables = {}
+    tables, unreadable = {}, {p.file for p in problems}
     for name, table in TABLES.items():
+        if name not in raw and (not table.optional or not where or where[name] in unreadable):
+            continue   # unreadable or missing: reported by read_raw, and left out
         frame = raw.get(name, pd.DataFrame({c.name: [] for c in table.columns}, dtype=str))
-        tables[name], found = parse_table(table, frame, where.get(name, table.file))
+        frame, found = parse_table(table, frame, where[name])
         problems += found
+        if not any(p.row == 1 and p.value is None for p in found):
+            tables[name] = frame   # a table with a column missing is left out of cross-checks
     log.debug("read %s: %s", path, {k: len(v) for k, v in tables.items()})
     return tables, where, problems

@@ -24,10 +24,17 @@ class Column:
 
     @property
     def unit(self) -> str:
-        for suffix, unit in UNITS.items():
-            if self.name.endswith(suffix):
-                return unit
-        return ""
+        suffixes = [s for s in UNITS if f"_{self.name}".endswith(s)]
+        return UNITS[max(suffixes, key=len)] if suffixes else ""   # _eur_per_t, not _t
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The range a number in this column must lie in: its declared lo..hi within what its
+        unit allows (MAGNITUDE), a calendar year for the year columns."""
+        if self.name in YEAR_COLUMNS:
+            return max(self.lo, YEARS[0]), min(self.hi, YEARS[1])
+        limit = MAGNITUDE.get(self.unit, COUNT if self.kind == "int" else MULTIPLE)
+        return max(self.lo, -limit), min(self.hi, limit)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,19 @@ UNITS = {"_t": "t", "_eur_per_t": "EUR/t", "_eur_per_t_yr": "EUR/(t·yr)", "_t_p
          "_eur": "EUR", "_ha_per_unit": "ha/unit", "_gwh_per_yr_per_unit": "GWh/(unit·yr)",
          "_fte_per_unit": "FTE/unit", "_t_per_t_output": "t/t", "_share": "fraction",
          "_share_per_yr": "fraction/yr"}
+
+# The largest magnitude a number may have, by unit. The model counts money in million EUR
+# (formulation/terms.py MONEY), so these keep every coefficient HiGHS sees at most 1e7 and every
+# bound at most 1e8 t. Tonnages are the binding limit: HiGHS' feasibility tolerance is
+# absolute (1e-7), and with 1e9 t bought at 1e8 EUR/t it called a feasible tiny study
+# infeasible (1e8 t at 1e9 EUR/t solves). docs/data.md, "What is refused and why", lists them.
+MAGNITUDE = {"EUR/t": 1e9, "EUR/(t·yr)": 1e9, "EUR/unit": 1e12, "EUR/(unit·yr)": 1e11,
+             "EUR": 1e13, "t": 1e8, "t/yr": 1e8, "t/t": 1e3, "yr": 100.0, "ha/unit": 1e6,
+             "GWh/(unit·yr)": 1e6, "FTE/unit": 1e6, "fraction": 1.0, "fraction/yr": 1.0}
+MULTIPLE = 1e3      # a number without a unit: a premium, multiplier or score
+COUNT = 1e6         # a whole number without a unit: units of a facility
+YEARS = (1900, 2200)
+YEAR_COLUMNS = ("year", "year_from", "year_to", "available_from")
 
 STAGES = ("raw", "refined", "component", "scrap")
 KINDS = ("mining", "refining", "manufacturing", "recycling")

@@ -24,11 +24,11 @@ import logging
 from pathlib import Path
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..case import Case
 from ..errors import InputError, Problem
+from ..study import explain, read_yaml
 from .scenarios import ScenarioData
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,16 @@ def load_events(path: Path | None) -> Events:
     material it sells with 5% a year, for 1-3 years, to 0-50%, at 1.5-3x spot prices."""
     if path is None:
         return Events()
+    if not Path(path).is_file():
+        raise InputError([Problem(str(path), None, None, None, "an existing events file")])
+    raw, repeated = read_yaml(Path(path))
     try:
-        return Events.model_validate(yaml.safe_load(Path(path).read_text()) or {})
-    except (ValidationError, yaml.YAMLError, OSError) as exc:
-        raise InputError([Problem(str(path), None, None, None, f"an events file ({exc})")]) from exc
+        events = Events.model_validate(raw or {})
+    except ValidationError as exc:
+        raise InputError(repeated + explain(exc, str(path), Events)) from exc
+    if repeated:
+        raise InputError(repeated)
+    return events
 
 
 def calm(case: Case) -> ScenarioData:

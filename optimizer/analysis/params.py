@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from ..case import Case, build_case
 from ..errors import InputError, Problem
-from ..study import Study
+from ..study import Study, explain
 
 PATH = re.compile(r"^(?P<path>[a-z_][a-z0-9_.]*)(\[(?P<where>[^\]]*)\])?$")
 
@@ -94,7 +94,8 @@ def set_study_key(study: Study, param: Param, value) -> Study:
     try:
         return Study.model_validate(data)
     except ValidationError as exc:
-        raise _problem(param.text, value, "; ".join(e["msg"] for e in exc.errors())) from exc
+        raise _problem(param.text, value, "; ".join(p.expected for p in explain(exc, "--param"))) \
+            from exc
 
 
 def check(study: Study, param: Param, value) -> None:

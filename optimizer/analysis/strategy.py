@@ -27,14 +27,13 @@ from pathlib import Path
 from typing import Literal
 
 import pyomo.environ as pyo
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..case import Case
 from ..errors import InputError, Problem
 from ..formulation.facilities import build_years
 from ..formulation.stockpile import stockable
-from ..study import Policy, Risk, Study
+from ..study import Policy, Risk, Study, explain, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +65,8 @@ class Strategy(_Frozen):
             policy = Policy.model_validate(_merge(base.policy.model_dump(), self.policy))
             risk = Risk.model_validate(_merge(base.risk.model_dump(), self.risk))
         except ValidationError as exc:
-            raise InputError([Problem(f"strategy {self.name}", None,
-                                      ".".join(map(str, e["loc"])), e.get("input"), e["msg"])
-                              for e in exc.errors()]) from exc
+            model = Policy if exc.title == "Policy" else Risk
+            raise InputError(explain(exc, f"strategy {self.name}", model)) from exc
         return base.model_copy(update={"policy": policy, "risk": risk})
 
 
@@ -93,7 +91,12 @@ def load_strategy(name_or_path: str | Path, study: Study) -> Strategy:
         raise InputError([Problem(str(name_or_path), None, None, None,
                                   f"a strategy file or a name in {folder / 'strategies'} "
                                   f"or {folder}: {', '.join(available(study))}")])
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw, repeated = read_yaml(path)
+    if repeated:
+        raise InputError(repeated)
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise InputError([Problem(str(path), None, None, None, "a mapping of strategy keys")])
     if "horizon" in raw or "inputs" in raw:   # a study preset
         raw = {"name": path.stem, "description": raw.get("name", ""),
                "policy": raw.get("policy") or {}, "risk": raw.get("risk") or {}}
@@ -101,8 +104,7 @@ def load_strategy(name_or_path: str | Path, study: Study) -> Strategy:
     try:
         return Strategy.model_validate(raw)
     except ValidationError as exc:
-        raise InputError([Problem(str(path), None, ".".join(map(str, e["loc"])), None, e["msg"])
-                          for e in exc.errors()]) from exc
+        raise InputError(explain(exc, str(path), Strategy)) from exc
 
 
 def available(study: Study) -> list[str]:

@@ -42,8 +42,9 @@ USAGE = ("One sheet per table, named as the CSV files. Row 1 is the header (hove
 
 def _describe(col: Column) -> dict[str, str]:
     kind = KIND_TEXT[col.kind] + (f" {', '.join(col.choices)}" if col.choices else "")
-    bounds = [f">= {col.lo:g}" if col.lo > -math.inf else "",
-              f"<= {col.hi:g}" if col.hi < math.inf else ""]
+    lo, hi = col.bounds if col.kind in ("int", "float") else (-math.inf, math.inf)
+    bounds = [f"from {lo:g} to {hi:g}"] if -math.inf < lo and hi < math.inf else \
+        [f">= {lo:g}" if lo > -math.inf else "", f"<= {hi:g}" if hi < math.inf else ""]
     default = "" if col.required else ("blank" if col.default in (None, "") else
                                        f"{col.default:g}" if isinstance(col.default, float)
                                        else str(col.default))
