@@ -251,6 +251,9 @@ def _follow(command: list[str], env: dict, cwd: str, timeout_s: float) -> tuple[
             for line in proc.stdout:
                 lines.append(line)
                 log.log(logging.INFO if ITERATION.match(line) else logging.DEBUG, line.rstrip())
+        except BaseException:            # Ctrl-C or SIGTERM: the ranks are in their own session
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
         finally:
             watchdog.cancel()
         returncode = proc.wait()
