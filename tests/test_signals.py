@@ -1,7 +1,8 @@
 """Ctrl-C and SIGTERM while HiGHS solves: a real `crmplan solve` process stops within 2 s
 with exit 130 (SIGINT) or 143 (SIGTERM) and leaves nothing behind, neither in the results
 folder's parent nor in the temporary folder; temporary folders of killed runs are swept by
-the next run into the same parent, those of runs still going are not."""
+the next run into the same parent, those of runs still going are not. An analysis stopped
+so takes its worker processes with it."""
 from __future__ import annotations
 
 import os
@@ -29,16 +30,20 @@ def slow_study(tmp_path_factory):
     return path
 
 
+def start(tmp_path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    for folder in ("results", "tmp"):
+        (tmp_path / folder).mkdir()
+    return subprocess.Popen([sys.executable, "-m", "optimizer", *args, "--out",
+                             str(tmp_path / "results" / "run")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+
+
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_highs_and_leaves_nothing(slow_study, tmp_path, signum, status):
     parent, scratch = tmp_path / "results", tmp_path / "tmp"
-    parent.mkdir()
-    scratch.mkdir()
-    env = dict(os.environ, TMPDIR=str(scratch),
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    proc = subprocess.Popen([sys.executable, "-m", "optimizer", "solve", str(slow_study),
-                             "--out", str(parent / "run")], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    proc = start(tmp_path, "solve", str(slow_study))
     try:
         for line in proc.stderr:                      # the log line just before HiGHS runs
             if "HiGHS: solving" in line:
@@ -54,6 +59,26 @@ def test_a_signal_stops_highs_and_leaves_nothing(slow_study, tmp_path, signum, s
             proc.wait()
     assert "stopping HiGHS" in said and "nothing written" in said
     assert list(parent.iterdir()) == [] and list(scratch.iterdir()) == []
+
+
+def test_a_stopped_analysis_takes_its_workers_along(slow_study, tmp_path):
+    """The workers hold the pipe of stderr too: it closes only when they are gone."""
+    proc = start(tmp_path, "sweep", str(slow_study), "--param", "policy.max_country_share",
+                 "--values", "0.8", "1.0", "--workers", "2")
+    try:
+        for line in proc.stderr:
+            if "2 points on 2 workers" in line:
+                break
+        time.sleep(3)                                 # the workers build and solve
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=2) == 143
+        proc.communicate(timeout=10)                  # EOF: no worker left writing
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert list((tmp_path / "results").iterdir()) == []
 
 
 def dead_pid() -> int:

@@ -50,8 +50,10 @@ def run_all(task: Callable, items: Sequence, workers: int,
                 out[futures[future]] = future.result()
                 if progress:
                     progress()
-        except BaseException:     # one failure (or Ctrl-C) stops the rest
+        except BaseException:     # one failure (or Ctrl-C, SIGTERM) stops the rest
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in multiprocessing.active_children():     # mid-solve ones too
+                worker.terminate()
             raise
     return out
 
