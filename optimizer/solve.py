@@ -116,12 +116,14 @@ def _pass_model(h: highspy.Highs, lp: highspy.HighsLp, has_variables: bool) -> N
         h.cbLogging.unsubscribe(keep)
         h.setOptionValue("output_flag", False)
     held = (h.getNumCol(), h.getNumRow())
-    if status == highspy.HighsStatus.kError or held != (lp.num_col_, lp.num_row_) or (
-            lp.num_col_ == 0 and has_variables):
+    if status == highspy.HighsStatus.kError or held != (lp.num_col_, lp.num_row_):
         said = "; ".join(m for m in messages if m) or f"passModel returned {status.name}"
         raise HandoverError(f"HiGHS refused the model ({lp.num_col_} columns, {lp.num_row_} "
                             f"rows; it holds {held[0]} and {held[1]}): {said}. A number in "
                             "the inputs is out of the range HiGHS takes; see docs/data.md")
+    if lp.num_col_ == 0 and has_variables:
+        raise HandoverError("the model has variables but none is in a constraint or the "
+                            "objective: HiGHS would solve an empty model")
     if status == highspy.HighsStatus.kWarning:
         log.warning("HiGHS took the model with a warning: %s", "; ".join(messages))
 

@@ -140,3 +140,13 @@ def test_a_model_highs_refuses_is_an_error_not_an_empty_model():
     with pytest.raises(HandoverError, match=r"refused the model \(1 columns, 1 rows; it holds "
                        r"0 and 0\): .*1e\+300"):
         to_highs(one_row_model(1e300))
+
+
+def test_a_model_with_variables_that_reaches_highs_empty_is_an_error():
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var(bounds=(0, 1))
+    model.cost = pyo.Objective(expr=0 * model.x)
+    with pytest.raises(HandoverError, match="HiGHS would solve an empty model"):
+        to_highs(model)
+    model.x.fix(0.5)                                  # nothing left to decide: no error
+    assert to_highs(model).highs.getNumCol() == 0
