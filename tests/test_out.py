@@ -44,6 +44,11 @@ def test_out_that_exists_and_is_not_empty_is_refused_first(tmp_path):
     assert (tmp_path / "run" / "mine.txt").read_text() == "keep"
 
 
+def test_out_that_is_a_file_is_refused_first(tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert f"{tmp_path / 'file'} is a file" in refused(tmp_path / "file").replace("\n", "")
+
+
 def test_out_under_a_file_is_refused_first(tmp_path):
     (tmp_path / "file").write_text("x")
     said = refused(tmp_path / "file" / "deeper" / "run")
@@ -99,6 +104,21 @@ def test_an_os_error_while_writing_leaves_nothing(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["solve", str(TINY), "--out", str(tmp_path / "run")])
     assert result.exit_code == 3
     assert f"could not write {tmp_path / 'run'}: No space left on device" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_analysis_names_its_own_folder_when_a_write_fails(tmp_path, monkeypatch):
+    """The failing write is a point's results inside the analysis's temporary folder."""
+    def disk_full(self, path, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    result = CliRunner().invoke(main, ["sweep", str(TINY), "--param", "policy.max_country_share",
+                                       "--values", "0.8", "--workers", "1",
+                                       "--out", str(tmp_path / "sweep")])
+    assert result.exit_code == 3
+    assert f"error: could not write {tmp_path / 'sweep'}: No space left on device; nothing " \
+           "was written" in result.output
     assert list(tmp_path.iterdir()) == []
 
 

@@ -51,6 +51,10 @@ class OutputFailed(Exception):
     """The operating system refused a write (disk full, permission, read-only file system):
     the path and the reason; nothing of the folder is left behind."""
 
+    def __init__(self, target: Path, reason: str):
+        self.target, self.reason = target, reason
+        super().__init__(f"could not write {target}: {reason}; nothing was written")
+
 
 def _writable_ancestor(folder: Path) -> None:
     """The nearest existing folder at or above `folder` must be a folder we can write in."""
@@ -76,7 +80,9 @@ def check_out(target: Path | None, root: Path = DEFAULT_ROOT) -> None:
         _writable_ancestor(root)
         return
     target = Path(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    if target.exists() and not target.is_dir():
+        raise OutputExists(f"{target} is a file; choose another --out")
+    if target.exists() and any(target.iterdir()):
         raise OutputExists(f"{target} exists and is not empty; choose another --out")
     _writable_ancestor(target.parent)
 
@@ -119,9 +125,7 @@ def _umask() -> int:
 
 
 def _failure(target: Path, exc: OSError) -> OutputFailed:
-    where = f" ({exc.filename})" if exc.filename else ""
-    return OutputFailed(f"could not write {target}: {exc.strerror or exc}{where}; "
-                        "nothing was written")
+    return OutputFailed(target, str(exc.strerror or exc))
 
 
 @contextmanager
@@ -149,6 +153,8 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         if isinstance(exc, OSError) and (exc.errno in WRITE_ERRNOS or str(tmp) in str(
                 exc.filename or "")):
             raise _failure(target, exc) from exc
+        if isinstance(exc, OutputFailed):            # a folder written inside this one
+            raise OutputFailed(target, exc.reason) from exc
         raise
     log.info("wrote %s", target)
 
