@@ -5,8 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The report's screenshot test needs Chromium; `make test` installs it where it can (Debian,
-# as root) once, else that test skips with the reason. BROWSER=no leaves the system alone.
-BROWSER ?= yes
+# as root) once, else that test skips with the reason. INSTALL_CHROMIUM=no: leave the system
+# alone.
+INSTALL_CHROMIUM ?= yes
 BROWSER_STAMP := $(VENV)/.browser
 
 .PHONY: run test bench setup clean
@@ -26,7 +27,7 @@ test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -q
 
 $(BROWSER_STAMP): | $(STAMP)
-	@[ "$(BROWSER)" = yes ] || exit 0; \
+	@[ "$(INSTALL_CHROMIUM)" = yes ] || exit 0; \
 	if ! command -v chromium >/dev/null && [ -f /etc/debian_version ] && [ "$$(id -u)" = 0 ]; \
 	then \
 	  echo "installing chromium (apt-get) for the report's screenshot test"; \
