@@ -18,6 +18,7 @@ from click.testing import CliRunner
 import optimizer
 from conftest import ROOT, TINY
 from optimizer.cli import main
+from optimizer.report.writer import OutputExists, atomic_folder
 from optimizer.solve import HandoverError, to_highs
 
 MISSING_STUDY = "no-such-study.yaml"     # --out is refused before the study is even read
@@ -120,6 +121,17 @@ def test_an_analysis_names_its_own_folder_when_a_write_fails(tmp_path, monkeypat
     assert f"error: could not write {tmp_path / 'sweep'}: No space left on device; nothing " \
            "was written" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_another_run_wrote_meanwhile_is_kept_and_this_one_dropped(tmp_path):
+    target = tmp_path / "run"
+    with pytest.raises(OutputExists, match="written by something else meanwhile"):
+        with atomic_folder(target) as folder:
+            (folder / "ours.csv").write_text("a\n1\n")
+            target.mkdir()                                # the other run finishes first
+            (target / "theirs.csv").write_text("b\n2\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+    assert [p.name for p in target.iterdir()] == ["theirs.csv"]
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])

@@ -128,6 +128,19 @@ def _failure(target: Path, exc: OSError) -> OutputFailed:
     return OutputFailed(target, str(exc.strerror or exc))
 
 
+def _move(tmp: Path, target: Path) -> None:
+    """Rename the finished folder to `target`, which another run may have taken meanwhile."""
+    try:
+        if target.exists():
+            target.rmdir()          # empty when checked
+        tmp.rename(target)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+            raise OutputExists(f"{target} was written by something else meanwhile; this run's "
+                               "results were not kept: choose another --out") from exc
+        raise
+
+
 @contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
     """A temporary folder beside `target`, renamed to it when the block completes; removed
@@ -145,9 +158,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     try:
         yield tmp
         tmp.chmod(0o777 & ~_umask())
-        if target.exists():
-            target.rmdir()          # empty, checked above
-        tmp.rename(target)
+        _move(tmp, target)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError) and (exc.errno in WRITE_ERRNOS or str(tmp) in str(
