@@ -3,16 +3,45 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
 
+from .cli_options import out_option
 from .errors import InputError, SettingsError
-from .report.writer import OutputExists
+from .report.writer import OutputExists, OutputFailed, OutputUnwritable
 
 DEFAULT_STUDY = Path("models") / "default.yaml"
 log = logging.getLogger("optimizer")
+# Exit statuses beyond 0 solved, 1 infeasible or no plan, 2 bad input or usage (docs/cli.md)
+WRITE_FAILED, INTERRUPTED, TERMINATED = 3, 128 + signal.SIGINT, 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt (and, like it, no Exception), so that HiGHS is
+    stopped and temporary output removed on the way out."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_raises():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
@@ -20,6 +49,17 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     if verbose < 2:
         logging.getLogger("pyomo").setLevel(logging.WARNING)
+
+
+def _leave_now(message: str, status: int) -> None:
+    """Exit at once after a signal. HiGHS is stopped and temporary output removed on the way
+    here; tearing down a large model at interpreter exit would take seconds more (4 s for the
+    EU study), so skip it. Only the CLI does this: in Python, the exception simply rises."""
+    click.echo(message, err=True)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def common(fn):
@@ -31,13 +71,21 @@ def common(fn):
     def wrapper(*args, verbose, quiet, debug, **kwargs):
         _setup_logging(verbose, quiet)
         try:
-            return fn(*args, **kwargs)
+            with _sigterm_raises():
+                return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            _leave_now("interrupted (Ctrl-C): stopped, nothing written", INTERRUPTED)
+        except Terminated:
+            _leave_now("terminated (SIGTERM): stopped, nothing written", TERMINATED)
         except InputError as exc:
             click.echo(str(exc), err=True)
             sys.exit(2)
-        except (OutputExists, SettingsError) as exc:
+        except (OutputExists, OutputUnwritable, SettingsError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OutputFailed as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(WRITE_FAILED)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if debug:
                 raise
@@ -54,15 +102,30 @@ def _study_path(study: Path | None) -> Path:
     return study if study is not None else DEFAULT_STUDY
 
 
+def _show_version(ctx, param, value):
+    if not value or ctx.resilient_parsing:
+        return
+    found = []
+    for name in ("crmplan", "highspy", "pyomo"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    click.echo(f"{found[0]} ({', '.join(found[1:])}, Python {sys.version.split()[0]})")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version of crmplan and its solver, exit.")
 def main():
     """crmplan: plan EU critical raw material supply under disruption."""
 
 
 @main.command()
 @study_argument
-@click.option("--out", type=click.Path(path_type=Path), help="Results folder (must not exist "
-              "or be empty). Default: results/<study>-<timestamp>.")
+@out_option("Results folder (must not exist or be empty). Default: "
+            "results/<study>-<timestamp>.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json to stdout.")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html and figures/ into the results folder.")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .cli import DEFAULT_STUDY, _study_path, common, main, study_argument
-from .cli_options import Greedy, ProgressDisplay, analysis_options, show
+from .cli_options import Greedy, ProgressDisplay, analysis_options, out_option, show
 from .errors import InputError
 
 
@@ -38,10 +38,11 @@ def sweep_command(study, params, values, tornado, workers, out):
     import math
 
     from .analysis import sweep, tornado as one_at_a_time
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
     from .analysis.params import parse_values
     from .case import load_case
     from .errors import Problem
+    from .report.writer import atomic_folder
     from .study import load_study
 
     lists = [parse_values(v) for v in values]
@@ -73,8 +74,9 @@ def compare_command(study, strategies, workers, out):
     models/strategies/, or a preset study of models/ (default: every file of
     models/strategies/). The study's own optimum comes first."""
     from .analysis import available, compare, load_strategy
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
     from .case import load_case
+    from .report.writer import atomic_folder
     from .study import load_study
 
     base = load_study(_study_path(study))
@@ -100,8 +102,9 @@ def compare_command(study, strategies, workers, out):
 def frontier_command(study, risk, material, points, workers, out):
     """The expected-cost / risk Pareto frontier of STUDY (epsilon-constraint)."""
     from .analysis import frontier
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
     from .case import load_case
+    from .report.writer import atomic_folder
     from .study import load_study
 
     case = load_case(load_study(_study_path(study)))
@@ -120,8 +123,9 @@ def frontier_command(study, risk, material, points, workers, out):
 def value_command(study, workers, out):
     """The value of the stochastic solution (VSS) and of perfect information (EVPI)."""
     from .analysis import stochastic_value
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
     from .case import load_case
+    from .report.writer import atomic_folder
     from .study import load_study
 
     case = load_case(load_study(_study_path(study)))
@@ -145,13 +149,14 @@ def value_command(study, workers, out):
 @click.option("--training", is_flag=True, help="Replay the study's own scenarios instead.")
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
               help="Confidence level of the intervals.")
-@click.option("--out", type=click.Path(path_type=Path), help="Analysis folder.")
+@out_option("Analysis folder.")
 @common
 def stress_command(source, samples, seed, events, training, level, out):
     """Hold the plan of SOURCE (a study, solved first, or a run folder) and solve its second
     stage in Monte Carlo disruption samples it never saw."""
     from .analysis import load_events, plan_of, stress
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
+    from .report.writer import atomic_folder
 
     case, plan = plan_of(source or DEFAULT_STUDY)
     target = analysis_dir(case.study.name, "stress", out)
@@ -170,15 +175,15 @@ def stress_command(source, samples, seed, events, training, level, out):
 @click.option("--year", type=int, required=True, help="First year whose decisions may change.")
 @click.option("--study", "new_study", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The new assumptions (default: the run's own study).")
-@click.option("--out", type=click.Path(path_type=Path), help="Analysis folder.")
+@out_option("Analysis folder.")
 @common
 def replan_command(run_dir, year, new_study, out):
     """Re-optimise the plan of RUN_DIR from YEAR on, the decisions before YEAR kept."""
     from .analysis import load_run, plan_from_results, replan
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
     from .case import load_case
     from .report.text import plain_summary
-    from .report.writer import write
+    from .report.writer import atomic_folder, write
     from .study import load_study
 
     old, old_study = load_run(run_dir)
@@ -208,10 +213,11 @@ def replan_command(run_dir, year, new_study, out):
 @common
 def prioritize_command(study, workers, out):
     """Rank the levers of every material by euros per tonne of expected shortfall avoided."""
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
     from .analysis.prioritize import prioritize, solve_count
     from .case import load_case
     from .report import analysis_figures
+    from .report.writer import atomic_folder
     from .study import load_study
 
     case = load_case(load_study(_study_path(study)))
@@ -245,9 +251,10 @@ def saa_command(study, samples, replications, evaluate, seed, events, level, wor
     import json
 
     from .analysis.disruptions import load_events
-    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.parallel import analysis_dir
     from .analysis.saa import saa
     from .case import load_case
+    from .report.writer import atomic_folder
     from .study import load_study
 
     case = load_case(load_study(_study_path(study)))

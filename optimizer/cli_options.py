@@ -35,13 +35,30 @@ class Greedy(click.Option):
             option.process = process
 
 
+def _checked_out(ctx, param, value):
+    """--out is refused before any work when it cannot be written (writer.check_out)."""
+    from .report.writer import OutputExists, OutputUnwritable, check_out
+
+    try:
+        check_out(value)
+    except (OutputExists, OutputUnwritable) as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+    return value
+
+
+def out_option(help_text: str):
+    """--out, checked before any work: a usage error (exit 2) if it exists and is not empty,
+    lies under a file or in a folder that cannot be written."""
+    return click.option("--out", type=click.Path(path_type=Path), callback=_checked_out,
+                        help=help_text)
+
+
 def analysis_options(fn):
     """--workers and --out of the analyses."""
     fn = click.option("--workers", type=click.IntRange(min=1),
                       help="Parallel solver processes (default: min(solves, cores)).")(fn)
-    return click.option("--out", type=click.Path(path_type=Path),
-                        help="Analysis folder (must not exist or be empty). "
-                        "Default: results/<study>-<analysis>-<timestamp>.")(fn)
+    return out_option("Analysis folder (must not exist or be empty). "
+                      "Default: results/<study>-<analysis>-<timestamp>.")(fn)
 
 
 class ProgressDisplay:

@@ -8,6 +8,10 @@ column and row position.
 Status names (summary.json): optimal; feasible (a plan found but the time limit stopped the
 search: its gap is reported); infeasible; time_limit (no plan found in time); unbounded;
 error. The CLI exits 0 for optimal and feasible, 1 for the others.
+
+HiGHS runs in a thread of its own while the main thread waits, so that Ctrl-C (or SIGTERM,
+which the CLI turns into an exception too) is seen at once; HiGHS's interrupt callbacks then
+stop it within a second and the exception goes on up.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,26 +69,90 @@ class Handover:
     columns: list       # [VarData]
 
 
+class HandoverError(RuntimeError):
+    """HiGHS refused the model handed to it; it would otherwise solve an empty one."""
+
+
 @contextmanager
-def _banner_to_stderr():
+def _banner_aside():
     """HiGHS prints its banner on the C-level stdout when first created; stdout is reserved
-    for results (`--json`), so point file descriptor 1 at stderr meanwhile."""
+    for results (`--json`), so point file descriptor 1 at stderr meanwhile, or at nothing
+    when the log is quiet (`-q`)."""
     sys.stdout.flush()
     saved = os.dup(1)
+    quiet = not log.isEnabledFor(logging.INFO)
+    sink = os.open(os.devnull, os.O_WRONLY) if quiet else os.dup(2)
     try:
-        os.dup2(2, 1)
+        os.dup2(sink, 1)
         yield
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(sink)
 
 
 def new_highs() -> highspy.Highs:
     """A silent HiGHS instance."""
-    with _banner_to_stderr():
+    with _banner_aside():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     return h
+
+
+def _pass_model(h: highspy.Highs, lp: highspy.HighsLp, has_variables: bool) -> None:
+    """passModel, checked: when HiGHS refuses the model (an infinite or huge coefficient, a
+    NaN bound) it keeps an empty one, which must never be solved; say why instead."""
+    messages = []
+
+    def keep(event):
+        messages.append(event.message.strip())
+
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", False)
+    h.cbLogging.subscribe(keep)
+    try:
+        status = h.passModel(lp)
+    finally:
+        h.cbLogging.unsubscribe(keep)
+        h.setOptionValue("output_flag", False)
+    held = (h.getNumCol(), h.getNumRow())
+    if status == highspy.HighsStatus.kError or held != (lp.num_col_, lp.num_row_):
+        said = "; ".join(m for m in messages if m) or f"passModel returned {status.name}"
+        raise HandoverError(f"HiGHS refused the model ({lp.num_col_} columns, {lp.num_row_} "
+                            f"rows; it holds {held[0]} and {held[1]}): {said}. A number in "
+                            "the inputs is out of the range HiGHS takes; see docs/data.md")
+    if lp.num_col_ == 0 and has_variables:
+        raise HandoverError("the model has variables but none is in a constraint or the "
+                            "objective: HiGHS would solve an empty model")
+    if status == highspy.HighsStatus.kWarning:
+        log.warning("HiGHS took the model with a warning: %s", "; ".join(messages))
+
+
+def _run(h: highspy.Highs) -> None:
+    """h.run() in a worker thread; the main thread waits where Python sees signals. On
+    Ctrl-C or SIGTERM the interrupt callbacks stop HiGHS and the exception is raised again."""
+    stop = threading.Event()
+
+    def interrupt(event):
+        if stop.is_set():
+            event.interrupt()
+
+    callbacks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
+    for callback in callbacks:
+        callback.subscribe(interrupt)
+    worker = threading.Thread(target=h.run, name="highs", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except BaseException:
+        stop.set()
+        log.info("stopping HiGHS")
+        worker.join()
+        raise
+    finally:
+        for callback in callbacks:
+            callback.unsubscribe(interrupt)
 
 
 def to_highs(model: pyo.ConcreteModel) -> Handover:
@@ -110,7 +179,8 @@ def to_highs(model: pyo.ConcreteModel) -> Handover:
         lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer()
                            else highspy.HighsVarType.kContinuous for v in sf.columns]
     h = new_highs()
-    h.passModel(lp)
+    _pass_model(h, lp, lp.num_col_ > 0 or any(
+        not v.fixed for v in model.component_data_objects(pyo.Var, active=True)))
     return Handover(h, list(sf.rows), list(sf.columns))
 
 
@@ -148,8 +218,9 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
                            **options}.items():
             h.setOptionValue(key, value)
         highspy.Highs.resetGlobalScheduler(True)   # threads are fixed per process otherwise
+        log.info("HiGHS: solving %d columns, %d rows", h.getNumCol(), h.getNumRow())
         start = time.perf_counter()
-        h.run()
+        _run(h)
         solve_s = time.perf_counter() - start
         h.setOptionValue("output_flag", False)
         text = logfile.read_text() if logfile.exists() else ""
@@ -198,7 +269,7 @@ def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver,
         h = handover.highs
         h.setOptionValue("threads", int(settings.threads))
         highspy.Highs.resetGlobalScheduler(True)
-        h.run()
+        _run(h)
         if h.getModelStatus() != MS.kOptimal:
             log.warning("the LP with integers fixed did not solve (%s): no duals",
                         h.modelStatusToString(h.getModelStatus()))

@@ -1,20 +1,26 @@
 """`crmplan solve --engine mpisppy`: PH over MPI ranks on the critical-fractile case (three
 scenarios, optimum worked out in test_hand_optima; with CVaR also split into four and bundled
 in twos) lands within the asked gap of the extensive form and writes the same files; with
---hub-only its bound is the bundles solved alone, worked out by hand. Skipped without
-mpi4py, mpi-sppy or mpiexec."""
+--hub-only its bound is the bundles solved alone, worked out by hand; Ctrl-C stops the
+ranks and leaves nothing. Skipped, with the
+reason, without the `mpi` extra (mpi-sppy, mpi4py and the MPICH wheel with its mpiexec)."""
 from __future__ import annotations
 
 import json
-import shutil
+import signal
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("mpi4py")
-pytest.importorskip("mpisppy")
-if shutil.which("mpiexec") is None:
-    pytest.skip("no mpiexec (apt-get install openmpi-bin)", allow_module_level=True)
+from optimizer.mpisppy.driver import EngineUnavailable, check_available
+
+try:
+    check_available()
+    from mpi4py import MPI  # noqa: F401 - loads the MPI library: fails if there is none
+except (EngineUnavailable, ImportError, RuntimeError) as exc:
+    pytest.skip(f"no MPI: {exc}", allow_module_level=True)
 
 import optimizer  # noqa: E402
 import pyomo.environ as pyo  # noqa: E402
@@ -26,6 +32,7 @@ from optimizer.mpisppy import solve as ph_solve  # noqa: E402
 from optimizer.mpisppy.lean_highs import NAME  # noqa: E402
 from optimizer.study import load_study  # noqa: E402
 from test_hand_optima import fractile_case  # noqa: E402
+from test_signals import slow_study, start  # noqa: E402,F401 - slow_study: a fixture
 
 GAP = 0.01
 
@@ -136,3 +143,37 @@ def test_bundles_that_do_not_divide_the_scenarios_or_make_one_are_refused_before
         tmp_path, size):
     with pytest.raises(ValueError, match=f"--bundle-size {size}"):
         ph_solve(study(tmp_path / "case"), ranks=3, bundle_size=size)
+
+
+def processes_naming(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(cmdline.parent.name)
+        except OSError:                                   # gone meanwhile
+            pass
+    return found
+
+
+def test_ctrl_c_stops_the_ranks_and_leaves_nothing(slow_study, tmp_path):
+    proc = start(tmp_path, "solve", str(slow_study), "--engine", "mpisppy", "--ranks", "2")
+    try:
+        for line in proc.stderr:
+            if "PH on 2 ranks" in line:
+                break
+        time.sleep(1)                                     # the ranks build their scenarios
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=2) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    scratch = tmp_path / "tmp"                            # the ranks' files were in there
+    for _ in range(20):                                   # SIGKILLed ranks take a moment
+        if not processes_naming(str(scratch)):
+            break
+        time.sleep(0.1)
+    assert processes_naming(str(scratch)) == []
+    assert list(scratch.iterdir()) == [] and list((tmp_path / "results").iterdir()) == []

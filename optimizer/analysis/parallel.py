@@ -1,4 +1,4 @@
-"""Independent solves in parallel processes, and the folder an analysis writes atomically.
+"""Independent solves in parallel processes, and the folder an analysis writes.
 
 HiGHS fixes its thread count once per process (notes §1.6, pitfall P1), so parallelism is
 by processes: `workers` processes each solve with threads = max(1, cores // workers), and
@@ -10,15 +10,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import re
-import shutil
-import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
-from ..report.writer import DEFAULT_ROOT, OutputExists, run_dir
+from ..report.writer import DEFAULT_ROOT, run_dir
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +50,10 @@ def run_all(task: Callable, items: Sequence, workers: int,
                 out[futures[future]] = future.result()
                 if progress:
                     progress()
-        except BaseException:     # one failure (or Ctrl-C) stops the rest
+        except BaseException:     # one failure (or Ctrl-C, SIGTERM) stops the rest
             pool.shutdown(wait=False, cancel_futures=True)
+            for worker in multiprocessing.active_children():     # mid-solve ones too
+                worker.terminate()
             raise
     return out
 
@@ -65,26 +63,3 @@ def analysis_dir(study_name: str, kind: str, out: Path | None) -> Path:
     if out is not None:
         return Path(out)
     return run_dir(f"{study_name}-{kind}", DEFAULT_ROOT)
-
-
-@contextmanager
-def atomic_folder(target: Path) -> Iterator[Path]:
-    """A temporary folder beside `target`, renamed to it when the block completes.
-
-    Like a run, an analysis folder either holds every file or does not exist.
-    """
-    target = Path(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise OutputExists(f"{target} exists and is not empty; choose another --out")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = "." + re.sub(r"[^A-Za-z0-9_-]+", "-", target.name) + "."
-    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
-    try:
-        yield tmp
-        if target.exists():
-            target.rmdir()
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    log.info("wrote %s", target)

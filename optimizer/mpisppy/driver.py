@@ -72,14 +72,21 @@ class PH:
     log: str
 
 
+def mpiexec() -> str | None:
+    """The MPI launcher: the one beside this Python (the `mpich` wheel of the `mpi` extra
+    installs it in the virtual environment's bin/, which need not be on PATH), else PATH's."""
+    beside = Path(sys.executable).parent / "mpiexec"
+    return str(beside) if os.access(beside, os.X_OK) else shutil.which("mpiexec")
+
+
 def check_available() -> None:
     missing = [name for name in ("mpisppy", "mpi4py") if find_spec(name) is None]
-    if shutil.which("mpiexec") is None:
+    if mpiexec() is None:
         missing.append("mpiexec")
     if missing:
         raise EngineUnavailable(
-            f"--engine mpisppy needs {', '.join(missing)}: pip install 'crmplan[mpi]' and an MPI "
-            "(Debian: apt-get install openmpi-bin libopenmpi-dev); see docs/scale-out.md")
+            f"--engine mpisppy needs {', '.join(missing)}: pip install 'crmplan[mpi]' (MPICH "
+            "comes with it from the package index); see docs/scale-out.md")
 
 
 def mpi_versions() -> dict[str, str]:
@@ -173,8 +180,8 @@ def _environment(ranks: int) -> tuple[list[str], dict[str, str]]:
     """mpiexec and its flags, and the environment of the ranks."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    launcher = ["mpiexec"]
-    about = subprocess.run(["mpiexec", "--version"], capture_output=True, text=True).stdout
+    launcher = [mpiexec()]
+    about = subprocess.run(launcher + ["--version"], capture_output=True, text=True).stdout
     openmpi = "Open MPI" in about or "OpenRTE" in about
     if openmpi and hasattr(os, "geteuid") and os.geteuid() == 0:
         env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
@@ -244,6 +251,9 @@ def _follow(command: list[str], env: dict, cwd: str, timeout_s: float) -> tuple[
             for line in proc.stdout:
                 lines.append(line)
                 log.log(logging.INFO if ITERATION.match(line) else logging.DEBUG, line.rstrip())
+        except BaseException:            # Ctrl-C or SIGTERM: the ranks are in their own session
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
         finally:
             watchdog.cancel()
         returncode = proc.wait()

@@ -1,0 +1,105 @@
+"""Ctrl-C and SIGTERM while HiGHS solves: a real `crmplan solve` process stops within 2 s
+with exit 130 (SIGINT) or 143 (SIGTERM) and leaves nothing behind, neither in the results
+folder's parent nor in the temporary folder; temporary folders of killed runs are swept by
+the next run into the same parent, those of runs still going are not. An analysis stopped
+so takes its worker processes with it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+import optimizer
+from conftest import ROOT, TINY
+from optimizer.report.writer import HOST, STALE_AFTER_S, sweep_stale
+
+
+@pytest.fixture(scope="module")
+def slow_study(tmp_path_factory):
+    """The EU study solved to a zero gap on one thread: minutes of branch and bound."""
+    study = yaml.safe_load((ROOT / "models" / "default.yaml").read_text())
+    study["inputs"] = str(ROOT / "inputs" / "eu-2025")
+    study["solver"] = {"mip_rel_gap": 0.0, "time_limit_s": 600, "threads": 1}
+    path = tmp_path_factory.mktemp("slow") / "slow.yaml"
+    path.write_text(yaml.safe_dump(study))
+    return path
+
+
+def start(tmp_path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    for folder in ("results", "tmp"):
+        (tmp_path / folder).mkdir()
+    return subprocess.Popen([sys.executable, "-m", "optimizer", *args, "--out",
+                             str(tmp_path / "results" / "run")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_highs_and_leaves_nothing(slow_study, tmp_path, signum, status):
+    parent, scratch = tmp_path / "results", tmp_path / "tmp"
+    proc = start(tmp_path, "solve", str(slow_study))
+    try:
+        for line in proc.stderr:                      # the log line just before HiGHS runs
+            if "HiGHS: solving" in line:
+                break
+        time.sleep(0.5)                               # into HiGHS's search
+        assert proc.poll() is None, "HiGHS finished before the signal"
+        proc.send_signal(signum)
+        assert proc.wait(timeout=2) == status
+        said = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "stopping HiGHS" in said and "nothing written" in said
+    assert list(parent.iterdir()) == [] and list(scratch.iterdir()) == []
+
+
+def test_a_stopped_analysis_takes_its_workers_along(slow_study, tmp_path):
+    """The workers hold the pipe of stderr too: it closes only when they are gone."""
+    proc = start(tmp_path, "sweep", str(slow_study), "--param", "policy.max_country_share",
+                 "--values", "0.8", "1.0", "--workers", "2")
+    try:
+        for line in proc.stderr:
+            if "2 points on 2 workers" in line:
+                break
+        time.sleep(3)                                 # the workers build and solve
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=2) == 143
+        proc.communicate(timeout=10)                  # EOF: no worker left writing
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert list((tmp_path / "results").iterdir()) == []
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_next_run_sweeps_what_killed_runs_left(tmp_path):
+    parent = tmp_path / "results"
+    killed = parent / f".old.crmplan-{HOST}-{dead_pid()}.abcd1234"
+    running = parent / f".other.crmplan-{HOST}-{os.getpid()}.efgh5678"
+    forgotten = parent / f".older.crmplan-{HOST}-{os.getpid()}.ijkl9012"
+    elsewhere = parent / ".run.crmplan-otherhost-1.mnop3456"   # another host: age alone
+    users = parent / ".settings.abcdefgh"                       # not ours
+    for folder in (killed, running, forgotten, elsewhere, users):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "a.csv").write_text("x\n1\n")
+    old = time.time() - STALE_AFTER_S - 60
+    os.utime(forgotten, (old, old))
+    optimizer.write(optimizer.solve(TINY), parent / "new")
+    assert {p.name for p in parent.iterdir()} == {"new", running.name, elsewhere.name,
+                                                  users.name}
+    assert sweep_stale(parent) == []                  # the rest stays, run after run
