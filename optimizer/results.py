@@ -56,8 +56,10 @@ def consumption(case: Case, flows: pd.DataFrame) -> pd.Series:
 
 def stockpile(case: Case, model, flows: pd.DataFrame) -> pd.DataFrame:
     """Stock capacity and the days of consumption it covers in the year and scenario that
-    consume most (the measure min_stock_days bounds)."""
-    peak = consumption(case, flows).groupby(level="material").max()
+    consume most, from the year policies apply (the measure min_stock_days bounds)."""
+    used = consumption(case, flows)
+    used = used[used.index.get_level_values("year") >= case.study.from_year]
+    peak = used.groupby(level="material").max()
     rows = []
     for mat, cap in values(model.stock_capacity).items():
         d = peak.get(mat, 0.0)
