@@ -36,11 +36,17 @@ def solve(study: Study | str | Path, duals: bool = True) -> Results:
     """Solve a study (a Study or the path of its YAML) and return its Results.
 
     Raises InputError for bad input. An infeasible study returns Results with status
-    infeasible and the conflicting policy rows in `results.conflicts`.
+    infeasible and the conflicting policy rows in `results.conflicts`. A study with the key
+    `out_of_sample` also has its plan evaluated on an independent sample (summary key
+    out_of_sample, analysis/out_of_sample.py).
     """
     study = study if isinstance(study, Study) else load_study(study)
     case = load_case(study)
-    return solve_case(case, duals=duals)
+    results = solve_case(case, duals=duals)
+    if study.out_of_sample is None:
+        return results
+    from .analysis.out_of_sample import with_out_of_sample   # results -> analysis, one way
+    return with_out_of_sample(case, results)
 
 
 def solve_case(case: Case, duals: bool = True,

@@ -22,6 +22,7 @@ def plain_summary(results: Results) -> str:
     lines[0] += f" (gap {gap:.2%})" if gap is not None else ""
     lines.append(f"Expected cost {_eur(s['expected_cost_eur'])} (present value); "
                  f"CVaR {_eur(s['cvar_eur'])}.")
+    lines += _out_of_sample(s.get("out_of_sample"))
     builds = results.builds
     if builds.empty:
         lines.append("Build: nothing.")
@@ -57,3 +58,25 @@ def plain_summary(results: Results) -> str:
         lines.append("Expected shortfall over the horizon: "
                      + ("; ".join(short) if short else "none") + ".")
     return "\n".join(lines)
+
+
+def _out_of_sample(block: dict | None) -> list[str]:
+    """In- and out-of-sample figures side by side, with the out-of-sample intervals."""
+    if not block:
+        return []
+    inside, level = block["in_sample"], f"{block['level']:.0%}"
+
+    def interval(triple, show) -> str:
+        lo, mean, hi = triple
+        return f"{show(mean)} ({level}: {show(lo)} to {show(hi)})"
+
+    def share(p: float) -> str:
+        return f"{p:.1%}"
+
+    return [f"Out of sample ({block['samples']} scenarios drawn from the event model, "
+            f"seed {block['seed']}), in sample in brackets:",
+            f"  - expected cost {interval(block['expected_cost_eur'], _eur)} "
+            f"[{_eur(inside['expected_cost_eur'])}]",
+            f"  - CVaR {interval(block['cvar_eur'], _eur)} [{_eur(inside['cvar_eur'])}]",
+            f"  - probability of any shortfall {interval(block['p_shortfall'], share)} "
+            f"[{share(inside['p_shortfall'])}]"]
