@@ -23,6 +23,7 @@ def plain_summary(results: Results) -> str:
     lines.append(f"Expected cost {_eur(s['expected_cost_eur'])} (present value); "
                  f"CVaR {_eur(s['cvar_eur'])}.")
     lines += _out_of_sample(s.get("out_of_sample"))
+    lines += _within_gap(s.get("within_gap"))
     builds = results.builds
     if builds.empty:
         lines.append("Build: nothing.")
@@ -80,3 +81,19 @@ def _out_of_sample(block: dict | None) -> list[str]:
             f"  - CVaR {interval(block['cvar_eur'], _eur)} [{_eur(inside['cvar_eur'])}]",
             f"  - probability of any shortfall {interval(block['p_shortfall'], share)} "
             f"[{share(inside['p_shortfall'])}]"]
+
+
+def _within_gap(block: dict | None) -> list[str]:
+    """The decisions the solver's gap leaves open (firmness.py), the firm ones in a count."""
+    if not block:
+        return []
+    names = {"stock_t": "stock", "contracted_t": "contracted"}
+    loose = [d for d in block["decisions"] if not d["firm"]]
+    head = (f"Within the solver's gap ({block['mip_rel_gap']:.2%} of cost, builds held): "
+            f"{len(block['decisions']) - len(loose)} of {len(block['decisions'])} stock and "
+            f"contract totals firm")
+    if not loose:
+        return [head + "."]
+    return [head + "; these move:"] + [
+        f"  - {d['material']} {names[d['decision']]} {d['low']:,.0f} to {d['high']:,.0f} t "
+        f"(plan {d['value']:,.0f} t)" for d in loose]
