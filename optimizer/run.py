@@ -43,11 +43,11 @@ def solve(study: Study | str | Path, duals: bool = True) -> Results:
     """
     study = study if isinstance(study, Study) else load_study(study)
     case = load_case(study)
-    results = solve_case(case, duals=duals, ranges=study.solver.decision_ranges)
     if study.out_of_sample is None:
-        return results
-    from .analysis.out_of_sample import with_out_of_sample   # results -> analysis, one way
-    return with_out_of_sample(case, results)
+        return solve_case(case, duals=duals, ranges=study.solver.decision_ranges)
+    from .analysis.out_of_sample import out_of_sample_check   # results -> analysis, one way
+    check = out_of_sample_check(case)
+    return check(solve_case(case, duals=duals, ranges=study.solver.decision_ranges))
 
 
 def solve_case(case: Case, duals: bool = True,

@@ -82,3 +82,12 @@ def test_cli_solve_shows_both_figures(tmp_path):
     report = CliRunner().invoke(main, ["report", str(out)])
     assert report.exit_code == 0, report.output
     assert "Out of sample" in (out / "report.html").read_text()
+
+
+def test_a_bad_events_file_is_refused_before_the_solve(tmp_path):
+    study = fractile_study(tmp_path)
+    (tmp_path / "events.yaml").write_text("events:\n  - {country: aa, yearly_probability: 2}\n")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["solve", str(study), "--out", str(out)])
+    assert result.exit_code == 2 and "events.yaml" in result.output
+    assert not out.exists()

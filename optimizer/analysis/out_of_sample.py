@@ -19,6 +19,7 @@ import logging
 import math
 import time
 from statistics import NormalDist
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ import pandas as pd
 from .. import results as R
 from ..case import Case
 from ..results import Results
-from .disruptions import load_events
+from .disruptions import Events, load_events
 from .parallel import cores
 from .plan import plan_from_results
 from .stress import evaluate_samples, monte_carlo_samples, summarize
@@ -55,13 +56,12 @@ def in_sample(results: Results) -> dict:
             "p_shortfall": float(p)}
 
 
-def out_of_sample(case: Case, results: Results) -> dict:
+def out_of_sample(case: Case, results: Results, events: Events) -> dict:
     """The summary's out_of_sample block for the plan of `results` (solved on `case`)."""
     settings = case.study.out_of_sample
     start = time.perf_counter()
     plan = plan_from_results(results, case)
-    samples = monte_carlo_samples(case, load_events(settings.events), settings.samples,
-                                  settings.seed)
+    samples = monte_carlo_samples(case, events, settings.samples, settings.seed)
     workers = settings.workers or cores()
     frame = evaluate_samples(case, plan, samples, workers)
     alpha = case.study.risk.alpha
@@ -82,14 +82,23 @@ def out_of_sample(case: Case, results: Results) -> dict:
              "p_shortfall": triple("p_any_shortfall"),
              "in_sample": in_sample(results), "workers": workers,
              "evaluation_s": round(time.perf_counter() - start, 3)}
+    low, mean, high = block["expected_cost_eur"]
     log.info("out of sample (%d samples): expected cost %.6g [%.6g, %.6g] in %.1f s",
-             len(ok), *block["expected_cost_eur"][1:2], block["expected_cost_eur"][0],
-             block["expected_cost_eur"][2], block["evaluation_s"])
+             len(ok), mean, low, high, block["evaluation_s"])
     return block
 
 
-def with_out_of_sample(case: Case, results: Results) -> Results:
-    """`results` with summary["out_of_sample"] when the study asks for it and has a plan."""
-    if case.study.out_of_sample is not None and results.ok:
-        results.summary["out_of_sample"] = out_of_sample(case, results)
-    return results
+def out_of_sample_check(case: Case) -> Callable[[Results], Results]:
+    """What a solve of `case` does to its results: add summary["out_of_sample"] when the
+    study asks for it and there is a plan. The events file is read now, so that a bad one is
+    refused before the solve."""
+    if case.study.out_of_sample is None:
+        return lambda results: results
+    events = load_events(case.study.out_of_sample.events)
+
+    def check(results: Results) -> Results:
+        if results.ok:
+            results.summary["out_of_sample"] = out_of_sample(case, results, events)
+        return results
+
+    return check
