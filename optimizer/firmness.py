@@ -13,7 +13,8 @@ and every integer at the plan, the LP
 
 gives the range of a decision d within the gap: the stock capacity of each material, and its
 contracted volume Σ_{s of m, y} contract[s,y]. A decision is firm when its range is at most
-1% of max(its upper end, the material's mean yearly demand) wide, loose otherwise. Ranges of the units built need MIP
+5% of max(its upper end, its scale) wide, loose otherwise; the scale of a stock is the
+material's mean yearly demand, of a contracted volume its demand over the horizon. Ranges of the units built need MIP
 re-solves (a tighter gap, or modelling to generate alternatives): here they are held.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .case import Case
 from .solve import integer_vars, to_highs
 
 log = logging.getLogger(__name__)
-FIRM_SHARE = 0.01
+FIRM_SHARE = 0.05
 
 
 def _decisions(model, case: Case) -> dict[tuple[str, str], list]:
@@ -56,6 +57,9 @@ def decision_ranges(model, case: Case, objective: float, bound: float | None) ->
             v.unfix()
     h = handover.highs
     h.setOptionValue("threads", int(case.study.solver.threads))
+    # A new objective leaves the last basis primal feasible: primal simplex goes on from it
+    # in a few hundred iterations, where dual simplex (the default) starts over.
+    h.setOptionValue("simplex_strategy", 4)
     highspy.Highs.resetGlobalScheduler(True)
     lp = h.getLp()
     cost = np.asarray(lp.col_cost_, dtype=float)
@@ -63,7 +67,8 @@ def decision_ranges(model, case: Case, objective: float, bound: float | None) ->
     h.addRow(-highspy.kHighsInf, cap / scale - lp.offset_, len(used), used, cost[used])
     position = {id(var): i for i, var in enumerate(handover.columns)}
     every = np.arange(len(cost), dtype=np.int32)
-    demand = case.base_demand.groupby(level="material").mean()
+    by_material = case.base_demand.groupby(level="material")
+    scale = {"stock_t": by_material.mean(), "contracted_t": by_material.sum()}
     rows = []
     for (decision, material), variables in _decisions(model, case).items():
         columns = [position[id(v)] for v in variables if id(v) in position]
@@ -80,7 +85,8 @@ def decision_ranges(model, case: Case, objective: float, bound: float | None) ->
                 continue
             found = float(np.asarray(h.getSolution().col_value)[columns].sum())
             low, high = (min(low, found), high) if sign > 0 else (low, max(high, found))
-        firm = high - low <= FIRM_SHARE * max(abs(high), float(demand.get(material, 0.0)))
+        size = max(abs(high), float(scale[decision].get(material, 0.0)))
+        firm = high - low <= FIRM_SHARE * size
         rows.append({"decision": decision, "material": material, "value": value,
                      "low": low, "high": high, "firm": bool(firm)})
     return {"mip_rel_gap": gap, "cap_eur": cap, "integers": "held", "decisions": rows}

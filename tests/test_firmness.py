@@ -23,15 +23,19 @@ def test_a_unique_optimum_is_firm_at_gap_zero(hand):
 
 
 def test_the_gap_opens_the_range_its_cost_allows(hand):
-    """At a 1% gap plans up to 29200·1.01 could have been returned: K from 40 − 292/150 to
-    40 + 292/120; wider than 1% of demand (100 t), so loose, and said so."""
-    results = hand(fractile_case(), **gap(0.01))
-    assert results.summary["within_gap"]["cap_eur"] == pytest.approx(29492)
+    """At a 5% gap plans up to 29200·1.05 could have been returned: K from 40 − 1460/150 to
+    40 + 1460/120, wider than 5% of demand (100 t): loose, and said so. At 1% the range
+    (38.05 to 42.43) is narrower than that: firm."""
+    results = hand(fractile_case(), **gap(0.05))
+    assert results.summary["within_gap"]["cap_eur"] == pytest.approx(30660)
     stock = ranges(results)["stock_t", "x"]
-    assert stock["low"] == pytest.approx(40 - 292 / 150, rel=1e-6)
-    assert stock["high"] == pytest.approx(40 + 292 / 120, rel=1e-6)
+    assert stock["low"] == pytest.approx(40 - 1460 / 150, rel=1e-6)
+    assert stock["high"] == pytest.approx(40 + 1460 / 120, rel=1e-6)
     assert not stock["firm"]
-    assert "x stock 38 to 42 t" in plain_summary(results)
+    assert "x stock 30 to 52 t" in plain_summary(results)
+    narrow = ranges(hand(fractile_case(), **gap(0.01)))["stock_t", "x"]
+    assert (narrow["low"], narrow["high"]) == pytest.approx((40 - 292 / 150, 40 + 292 / 120))
+    assert narrow["firm"]
 
 
 def test_a_flat_optimum_is_loose_even_at_gap_zero(hand):

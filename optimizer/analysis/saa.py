@@ -121,4 +121,4 @@ def _bounds(frame: pd.DataFrame, evaluated: np.ndarray, level: float) -> dict:
     return {"level": level, "t_quantile": t, "gap_mean_eur": float(gaps.mean()),
             "gap_bound_eur": gap_bound, "gap_share": gap_bound / abs(upper),
             "candidate_cost_eur": mean, "upper_bound_eur": upper, "lower_bound_eur": lower,
-            "interval_level": 2 * level - 1}
+            "interval_level": round(2 * level - 1, 9)}
