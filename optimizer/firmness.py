@@ -14,8 +14,9 @@ and every integer at the plan, the LP
 gives the range of a decision d within the gap: the stock capacity of each material, and its
 contracted volume Σ_{s of m, y} contract[s,y]. A decision is firm when its range is at most
 5% of max(its upper end, its scale) wide, loose otherwise; the scale of a stock is the
-material's mean yearly demand, of a contracted volume its demand over the horizon. Ranges of the units built need MIP
-re-solves (a tighter gap, or modelling to generate alternatives): here they are held.
+material's mean yearly demand, of a contracted volume its demand over the horizon. Ranges of
+the units built need MIP re-solves (a tighter gap, or modelling to generate alternatives):
+here they are held.
 """
 from __future__ import annotations
 
