@@ -86,7 +86,8 @@ def decision_ranges(model, case: Case, objective: float, bound: float | None) ->
                 continue
             found = float(np.asarray(h.getSolution().col_value)[columns].sum())
             low, high = (min(low, found), high) if sign > 0 else (low, max(high, found))
-        size = max(abs(high), float(scale[decision].get(material, 0.0)))
+        low, high = max(low, 0.0), max(high, 0.0)     # both decisions are tonnes, >= 0
+        size = max(high, float(scale[decision].get(material, 0.0)))
         firm = high - low <= FIRM_SHARE * size
         rows.append({"decision": decision, "material": material, "value": value,
                      "low": low, "high": high, "firm": bool(firm)})
