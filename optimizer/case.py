@@ -46,6 +46,21 @@ class Case:
     inputs_sha256: str = ""
     tables: dict = field(default_factory=dict, repr=False)
 
+    def __post_init__(self):
+        """The one place where scenario probabilities are made to sum to 1: every figure
+        (objective, expected cost, CVaR, KPIs, results) reads `probability`. A dataset whose
+        probabilities do not sum to 1 is refused by load_case; a change to a valid one (a
+        sweep of scenarios.probability, a scenario set an analysis builds) that leaves another
+        sum is renormalised here, with a warning when the sum was off by more than 1e-6."""
+        probability = pd.to_numeric(self.scenarios["probability"], errors="coerce")
+        total = float(probability.sum())
+        if total <= 0 or not np.isfinite(total) or total == 1.0:
+            return
+        if abs(total - 1.0) > 1e-6:
+            log.warning("scenario probabilities sum to %.6g; renormalised to sum to 1", total)
+        object.__setattr__(self, "scenarios",
+                           self.scenarios.assign(probability=probability / total))
+
     @property
     def years(self) -> list[int]:
         return self.study.years

@@ -236,18 +236,24 @@ def prioritize_command(study, workers, out):
 @study_argument
 @click.option("--samples", type=click.IntRange(min=2), default=20, show_default=True,
               help="Sampled scenarios per SAA problem (N).")
-@click.option("--replications", type=click.IntRange(min=2), default=4, show_default=True,
-              help="Independent SAA problems (R).")
+@click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Independent SAA problems that estimate the gap (R).")
+@click.option("--candidate-samples", type=click.IntRange(min=2), default=None,
+              help="Sampled scenarios of the problem that chooses the candidate plan, on a "
+              "sample of its own (default: --samples).")
 @click.option("--evaluate", type=click.IntRange(min=2), default=500, show_default=True,
-              help="Independent samples on which each plan is evaluated (N').")
+              help="Independent samples on which the candidate is evaluated (N').")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--events", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Disruption rules (YAML); default: every non-EU country, 5% a year.")
-@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+              help="Level of each one-sided bound.")
 @analysis_options
 @common
-def saa_command(study, samples, replications, evaluate, seed, events, level, workers, out):
-    """Sample average approximation of STUDY with a confidence interval on its optimal cost."""
+def saa_command(study, samples, replications, candidate_samples, evaluate, seed, events, level,
+                workers, out):
+    """Sample average approximation of STUDY: a candidate plan, a confidence bound on its
+    optimality gap and an interval on the optimal expected cost (Mak, Morton and Wood)."""
     import json
 
     from .analysis.disruptions import load_events
@@ -259,15 +265,18 @@ def saa_command(study, samples, replications, evaluate, seed, events, level, wor
 
     case = load_case(load_study(_study_path(study)))
     frame, bounds = saa(case, load_events(events), samples, replications, evaluate, seed, level,
-                        workers)
+                        workers, candidate_samples)
     target = analysis_dir(case.study.name, "saa", out)
     with atomic_folder(target) as folder:
         frame.to_csv(folder / "saa.csv", index=False)
         (folder / "saa.json").write_text(json.dumps(bounds, indent=2) + "\n")
     click.echo(show(frame))
     click.echo(f"{bounds['lower_bound_eur']:,.0f} <= optimal expected cost <= "
-               f"{bounds['upper_bound_eur']:,.0f} EUR at {level:.0%} "
-               f"(gap {bounds['gap_share']:.2%})")
+               f"{bounds['upper_bound_eur']:,.0f} EUR at {bounds['interval_level']:.0%} "
+               f"(each bound {level:.0%})")
+    click.echo(f"candidate plan: expected cost {bounds['candidate_cost_eur']:,.0f} EUR, "
+               f"optimality gap <= {bounds['gap_bound_eur']:,.0f} EUR "
+               f"({bounds['gap_share']:.2%}) at {level:.0%}")
     click.echo(f"SAA: {target}")
 
 

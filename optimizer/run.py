@@ -14,6 +14,7 @@ import pyomo.environ as pyo
 
 from . import diagnostics, kpis, results
 from .case import Case, load_case
+from .firmness import decision_ranges
 from .formulation import build_model
 from .results import COLUMNS, Results
 from .solve import fixed_lp_duals, solve_model
@@ -36,17 +37,26 @@ def solve(study: Study | str | Path, duals: bool = True) -> Results:
     """Solve a study (a Study or the path of its YAML) and return its Results.
 
     Raises InputError for bad input. An infeasible study returns Results with status
-    infeasible and the conflicting policy rows in `results.conflicts`.
+    infeasible and the conflicting policy rows in `results.conflicts`. A study with the key
+    `out_of_sample` also has its plan evaluated on an independent sample (summary key
+    out_of_sample, analysis/out_of_sample.py).
     """
     study = study if isinstance(study, Study) else load_study(study)
     case = load_case(study)
-    return solve_case(case, duals=duals)
+    if study.out_of_sample is None:
+        return solve_case(case, duals=duals, ranges=study.solver.decision_ranges)
+    from .analysis.out_of_sample import out_of_sample_check   # results -> analysis, one way
+    check = out_of_sample_check(case)
+    return check(solve_case(case, duals=duals, ranges=study.solver.decision_ranges))
 
 
 def solve_case(case: Case, duals: bool = True,
-               prepare: Callable[[pyo.ConcreteModel], None] | None = None) -> Results:
+               prepare: Callable[[pyo.ConcreteModel], None] | None = None,
+               ranges: bool = False) -> Results:
     """Solve a Case. `prepare(model)`, when given, changes the built model before the solve
-    (bounds a plan or a strategy puts on its decisions); MIP-priced duals re-solve with it."""
+    (bounds a plan or a strategy puts on its decisions); MIP-priced duals re-solve with it.
+    `ranges` adds summary["within_gap"]: which decisions the solver's gap leaves open
+    (firmness.py)."""
     start = time.perf_counter()
     model = build_model(case)
     if prepare is not None:
@@ -79,6 +89,10 @@ def solve_case(case: Case, duals: bool = True,
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
     if duals and model.policy_keys:
         tables["duals"] = policy_duals(case, model, outcome.objective, prepare)
+    if ranges:
+        started = time.perf_counter()
+        summary["within_gap"] = decision_ranges(model, case, outcome.objective, outcome.bound)
+        summary["within_gap"]["seconds"] = round(time.perf_counter() - started, 3)
     summary["total_s"] = round(time.perf_counter() - start, 3)
     return Results(summary, tables, outcome.log)
 

@@ -72,6 +72,18 @@ class Solver(_Frozen):
     time_limit_s: float = Field(default=600.0, gt=0.0)
     threads: int = Field(default=1, ge=1)
     seed: int = Field(default=1, ge=0)
+    decision_ranges: bool = True     # each solve says which decisions move within its gap
+
+
+class OutOfSample(_Frozen):
+    """Every solve evaluates its plan on `samples` scenarios drawn (seeded) from the event
+    model `events` (the stress generator's YAML; its default rules without one), at `level`."""
+
+    samples: int = Field(default=200, ge=2)
+    seed: int = Field(default=1, ge=0)
+    events: Path | None = None
+    level: float = Field(default=0.95, gt=0.5, lt=1.0)
+    workers: int | None = Field(default=None, ge=1)
 
 
 class Study(_Frozen):
@@ -88,6 +100,7 @@ class Study(_Frozen):
     policy: Policy = Policy()
     risk: Risk = Risk()
     solver: Solver = Solver()
+    out_of_sample: OutOfSample | None = None
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -242,6 +255,9 @@ def load_study(path: str | Path) -> Study:
                                   "(key: value lines)")])
     if "inputs" in raw and isinstance(raw["inputs"], (str, Path)):
         raw["inputs"] = (path.parent / str(raw["inputs"])).resolve()
+    check = raw.get("out_of_sample")
+    if isinstance(check, dict) and check.get("events") is not None:
+        check["events"] = (path.parent / str(check["events"])).resolve()
     raw["path"] = path.resolve()
     try:
         study = Study.model_validate(raw)

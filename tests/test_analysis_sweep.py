@@ -14,7 +14,7 @@ from optimizer.analysis.params import apply, parse_param, parse_values
 from optimizer.cli import main
 from optimizer.errors import InputError
 from test_analysis_value import case_of
-from test_hand_optima import cap_case
+from test_hand_optima import cap_case, fractile_case
 
 CAPS = [0.5, 0.65, 0.8, 1.0]
 
@@ -120,3 +120,24 @@ def test_cli_tornado_and_bad_input(tmp_path):
                                "--out", str(tmp_path / "bad"), "-q"])
     assert bad.exit_code == 2
     assert not (tmp_path / "bad").exists()
+
+
+
+def test_scaling_a_scenario_probability_keeps_expected_cost_equal_to_the_objective(tmp_path):
+    """The fractile case (test_hand_optima: cost 10000 + 300 K + 900 (g − K)+ for stock K
+    and supply gap g) with the bad scenario's probability 0.2 doubled, then 1.5 times: the
+    Case renormalises (0.5, 0.3, 0.4) and (0.5, 0.3, 0.3) by their sums. Objective, expected
+    cost and every table read the same probabilities, so in this risk-neutral study the two
+    agree in each point. At 1.5, P(g > 40) = 0.3/1.1 < 1/3 < P(g > 0): K* = 40 and the cost
+    is 22000 + 900·40·0.3/1.1."""
+    case = case_of(tmp_path, fractile_case())
+    path = "scenarios.probability[scenario=bad]"
+    frame = sweep(case, {path: [1, 2, 1.5]}, workers=1)
+    assert (frame["status"] == "optimal").all()
+    for row in frame.itertuples():
+        assert row.expected_cost_eur == pytest.approx(row.objective_eur, rel=1e-9)
+    assert frame["expected_cost_eur"].tolist()[::2] == pytest.approx(
+        [29200, 22000 + 900 * 40 * 0.3 / 1.1], rel=1e-9)
+    doubled = apply(case, [(parse_param(path, case), 2)])
+    assert doubled.probability == pytest.approx({"calm": 0.5 / 1.2, "mid": 0.3 / 1.2,
+                                                 "bad": 0.4 / 1.2})

@@ -1,79 +1,124 @@
-"""Sample average approximation: plan on N sampled scenarios, with a confidence interval on
-the optimal expected cost (Mak, Morton and Wood, 1999).
+"""Sample average approximation: a plan chosen on sampled scenarios, with confidence bounds
+on its optimality gap and on the optimal expected cost (the multiple-replication procedure of
+Mak, Morton and Wood, 1999).
 
-R independent samples of N disruption scenarios (disruptions.py, weight 1/N each) give R
-SAA problems with optimal values v_1..v_R. Since E[v_N] ≤ v* for a minimisation,
+With f(x) = E_ξ[cost(x, ξ)], v* = min_x f(x), and f_N(x; ξ) = (1/N) Σ_i cost(x, ξ_i) on a
+sample ξ = (ξ_1..ξ_N) of the event model (disruptions.py):
 
-    lower bound  L = mean(v_r) − z·s_v/√R
+1. Candidate. x̂ solves the SAA problem on its own sample of N_0 scenarios (seed S), which
+   estimates none of the bounds below.
+2. Gap. For each of R replications r (seeds S+1..S+R) with its own sample ξ^r of N,
 
-Each replication's plan x_r is then held and evaluated on one independent sample of N' ≫ N
-scenarios (stress.run_samples); the best plan's mean cost U_N' is an unbiased estimate of its
-true cost, an upper bound on v*:
+       G_r = f_N(x̂; ξ^r) − v_N^r,     v_N^r = min_x f_N(x; ξ^r)  (the MIP's dual bound),
 
-    upper bound  U = U_N' + z·s_U/√N'
+   both on the same sample. E[G_r] ≥ f(x̂) − v* since E[v_N] ≤ v*: the one-sided upper bound
 
-and U − L bounds the optimality gap of the chosen plan at (about) the stated confidence. A
-planner trades accuracy for time through N, R and N'. The estimate is of expected cost: a
+       gap ≤ Ḡ + t_{R−1, level} · s_G / √R              (Student t on R − 1 degrees of freedom)
+
+   bounds the optimality gap of x̂ at the stated level. The dual bound instead of the
+   incumbent makes G_r larger when the MIP stops at a gap: the bound stays conservative.
+3. Cost. On an independent sample of N' (seed S+R+1), held at x̂ (LP re-solves on a kept
+   model, stress.run_samples), the mean Ū estimates f(x̂) ≥ v*:
+
+       upper = Ū + z_level · s_U / √N'                    (one-sided, level)
+       lower = v̄_N − t_{R−1, level} · s_v / √R            (one-sided, level; E[v_N] ≤ v*)
+
+   so that v* ∈ [lower, upper] with probability at least 2·level − 1 (90% for 95%).
+
+A planner trades accuracy for time through N, R and N'. The estimate is of expected cost: a
 study weighing CVaR is planned risk-neutrally here.
 """
 from __future__ import annotations
 
 import logging
 import math
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..case import Case
 from ..run import solve_case
-from ..study import Risk
 from .disruptions import Events
+from .held import expected_cost_study
 from .parallel import allocate, run_all
 from .plan import plan_from_results
 from .scenarios import with_scenarios
-from .stress import monte_carlo_samples, run_samples
+from .stress import evaluate_samples, monte_carlo_samples
 
 log = logging.getLogger(__name__)
 
 
-def _replication(job):
-    case, events, n, seed, threads = job
+def _solve_sample(job) -> tuple[float, float, dict | None]:
+    """(SAA objective, its dual bound, the plan when asked) on one seeded sample."""
+    case, events, n, seed, threads, want_plan = job
     sampled = with_scenarios(case, {name: (weight, data) for name, weight, data in
                                     monte_carlo_samples(case, events, n, seed)})
-    sampled = sampled.with_solver(threads=threads)
-    results = solve_case(sampled, duals=False)
+    results = solve_case(sampled.with_solver(threads=threads), duals=False)
     if not results.ok:
-        raise RuntimeError(f"SAA replication with seed {seed}: {results.status}")
-    return results.summary["objective_eur"], plan_from_results(results, sampled)
+        raise RuntimeError(f"SAA problem with seed {seed}: {results.status}")
+    value = results.summary["objective_eur"]
+    bound = value - (results.summary["mip_gap"] or 0.0) * abs(value)
+    return value, bound, plan_from_results(results, sampled) if want_plan else None
 
 
-def saa(case: Case, events: Events | None = None, n: int = 20, replications: int = 4,
-        evaluation: int = 500, seed: int = 1, level: float = 0.95,
-        workers: int | None = None) -> tuple[pd.DataFrame, dict]:
-    """(one row per replication, the bounds). Seeds seed..seed+R-1 plan, seed+R evaluates."""
+def _mean_costs(frame: pd.DataFrame) -> float:
+    if not (frame["status"] == "optimal").all():
+        raise RuntimeError("the candidate plan has no second stage in some sample")
+    return float(frame["total_cost_eur"].mean())
+
+
+def saa(case: Case, events: Events | None = None, n: int = 20, replications: int = 10,
+        evaluation: int = 500, seed: int = 1, level: float = 0.95, workers: int | None = None,
+        candidate_samples: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """(one row per replication, the bounds): see the module's docstring for the procedure."""
+    if replications < 2:
+        raise ValueError("the gap's confidence bound needs at least 2 replications")
     events = events or Events()
-    case = case.with_study(case.study.model_copy(update={"risk": Risk()}))
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    procs, threads = allocate(replications, workers)
-    solved = run_all(_replication, [(case, events, n, seed + r, threads)
-                                    for r in range(replications)], procs)
-    values = np.array([v for v, _ in solved])
-    held = monte_carlo_samples(case, events, evaluation, seed + replications)
+    case = expected_cost_study(case)
+    seeds = [seed + r for r in range(1, replications + 1)]
+    procs, threads = allocate(replications + 1, workers)
+    jobs = [(case, events, candidate_samples or n, seed, threads, True)] + \
+        [(case, events, n, s, threads, False) for s in seeds]
+    solved = run_all(_solve_sample, jobs, procs)
+    plan = solved[0][2]
+    samples = {s: monte_carlo_samples(case, events, n, s) for s in seeds}
+    held = monte_carlo_samples(case, events, evaluation, seed + replications + 1)
+    everything = [sample for s in seeds for sample in samples[s]] + held
+    costs = evaluate_samples(case, plan, everything, procs)
     rows = []
-    for r, (value, plan) in enumerate(solved):
-        costs = run_samples(case, plan, held)["total_cost_eur"].to_numpy(dtype=float)
-        rows.append({"replication": r + 1, "seed": seed + r, "saa_objective_eur": value,
-                     "evaluated_cost_eur": costs.mean(),
-                     "evaluated_ci_eur": z * costs.std(ddof=1) / math.sqrt(len(costs))})
+    for r, s in enumerate(seeds):
+        value, bound, _ = solved[r + 1]
+        at_candidate = _mean_costs(costs.iloc[r * n:(r + 1) * n])
+        rows.append({"replication": r + 1, "seed": s, "saa_objective_eur": value,
+                     "saa_bound_eur": bound, "candidate_cost_eur": at_candidate,
+                     "gap_eur": at_candidate - bound})
     frame = pd.DataFrame(rows)
-    best = frame.loc[frame["evaluated_cost_eur"].idxmin()]
-    spread = values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else 0.0
-    lower = float(values.mean() - z * spread)
-    upper = float(best["evaluated_cost_eur"] + best["evaluated_ci_eur"])
-    bounds = {"samples": n, "replications": replications, "evaluation_samples": evaluation,
-              "level": level, "lower_bound_eur": lower, "upper_bound_eur": upper,
-              "gap_eur": upper - lower, "gap_share": (upper - lower) / abs(upper),
-              "best_replication": int(best["replication"])}
-    log.info("SAA: %.6g <= v* <= %.6g (gap %.2f%%)", lower, upper, 100 * bounds["gap_share"])
+    evaluated = costs.iloc[replications * n:]
+    _mean_costs(evaluated)
+    bounds = _bounds(frame, evaluated["total_cost_eur"].to_numpy(dtype=float), level)
+    bounds.update(samples=n, candidate_samples=candidate_samples or n,
+                  replications=replications, evaluation_samples=evaluation, seed=seed,
+                  candidate_saa_objective_eur=solved[0][0])
+    log.info("SAA: %.6g <= v* <= %.6g; gap of the candidate <= %.6g (%.2f%%)",
+             bounds["lower_bound_eur"], bounds["upper_bound_eur"], bounds["gap_bound_eur"],
+             100 * bounds["gap_share"])
     return frame, bounds
+
+
+def _bounds(frame: pd.DataFrame, evaluated: np.ndarray, level: float) -> dict:
+    """The one-sided bounds of the module's docstring from the replications and the
+    candidate's costs on the evaluation sample."""
+    r = len(frame)
+    t = float(stats.t.ppf(level, r - 1))
+    z = float(stats.norm.ppf(level))
+    gaps = frame["gap_eur"].to_numpy(dtype=float)
+    values = frame["saa_bound_eur"].to_numpy(dtype=float)
+    gap_bound = float(gaps.mean() + t * gaps.std(ddof=1) / math.sqrt(r))
+    mean = float(evaluated.mean())
+    upper = mean + z * float(evaluated.std(ddof=1)) / math.sqrt(len(evaluated))
+    lower = float(values.mean() - t * values.std(ddof=1) / math.sqrt(r))
+    return {"level": level, "t_quantile": t, "gap_mean_eur": float(gaps.mean()),
+            "gap_bound_eur": gap_bound, "gap_share": gap_bound / abs(upper),
+            "candidate_cost_eur": mean, "upper_bound_eur": upper, "lower_bound_eur": lower,
+            "interval_level": round(2 * level - 1, 9)}

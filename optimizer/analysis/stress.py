@@ -36,7 +36,7 @@ from .. import results as R
 from ..case import Case
 from .disruptions import Events, calm, sample
 from .held import HeldModel
-from .parallel import cores
+from .parallel import allocate, cores, run_all
 from .scenarios import ScenarioData, case_scenario, with_scenarios
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,23 @@ def run_samples(case: Case, plan: dict, samples: list[Sample], threads: int = 1,
         if progress:
             progress()
     return pd.DataFrame(rows)
+
+
+def _chunk(job) -> pd.DataFrame:
+    case, plan, samples, threads = job
+    return run_samples(case, plan, samples, threads)
+
+
+def evaluate_samples(case: Case, plan: dict, samples: list[Sample], workers: int = 1
+                     ) -> pd.DataFrame:
+    """run_samples split over `workers` processes, each with its own kept model; rows in the
+    order of `samples`."""
+    workers, threads = allocate(len(samples), workers)
+    if workers <= 1:
+        return run_samples(case, plan, samples, threads)
+    size = -(-len(samples) // workers)
+    jobs = [(case, plan, samples[i:i + size], threads) for i in range(0, len(samples), size)]
+    return pd.concat(run_all(_chunk, jobs, len(jobs)), ignore_index=True)
 
 
 def stress(case: Case, plan: dict, n: int = 200, seed: int = 1, events: Events | None = None,

@@ -22,6 +22,8 @@ def plain_summary(results: Results) -> str:
     lines[0] += f" (gap {gap:.2%})" if gap is not None else ""
     lines.append(f"Expected cost {_eur(s['expected_cost_eur'])} (present value); "
                  f"CVaR {_eur(s['cvar_eur'])}.")
+    lines += _out_of_sample(s.get("out_of_sample"))
+    lines += _within_gap(s.get("within_gap"))
     builds = results.builds
     if builds.empty:
         lines.append("Build: nothing.")
@@ -57,3 +59,41 @@ def plain_summary(results: Results) -> str:
         lines.append("Expected shortfall over the horizon: "
                      + ("; ".join(short) if short else "none") + ".")
     return "\n".join(lines)
+
+
+def _out_of_sample(block: dict | None) -> list[str]:
+    """In- and out-of-sample figures side by side, with the out-of-sample intervals."""
+    if not block:
+        return []
+    inside, level = block["in_sample"], f"{block['level']:.0%}"
+
+    def interval(triple, show) -> str:
+        lo, mean, hi = triple
+        return f"{show(mean)} ({level}: {show(lo)} to {show(hi)})"
+
+    def share(p: float) -> str:
+        return f"{p:.1%}"
+
+    return [f"Out of sample ({block['samples']} scenarios drawn from the event model, "
+            f"seed {block['seed']}), in sample in brackets:",
+            f"  - expected cost {interval(block['expected_cost_eur'], _eur)} "
+            f"[{_eur(inside['expected_cost_eur'])}]",
+            f"  - CVaR {interval(block['cvar_eur'], _eur)} [{_eur(inside['cvar_eur'])}]",
+            f"  - probability of any shortfall {interval(block['p_shortfall'], share)} "
+            f"[{share(inside['p_shortfall'])}]"]
+
+
+def _within_gap(block: dict | None) -> list[str]:
+    """The decisions the solver's gap leaves open (firmness.py), the firm ones in a count."""
+    if not block:
+        return []
+    names = {"stock_t": "stock", "contracted_t": "contracted"}
+    loose = [d for d in block["decisions"] if not d["firm"]]
+    head = (f"Within the solver's gap ({block['mip_rel_gap']:.2%} of cost, builds held): "
+            f"{len(block['decisions']) - len(loose)} of {len(block['decisions'])} stock and "
+            f"contract totals firm")
+    if not loose:
+        return [head + "."]
+    return [head + "; these move:"] + [
+        f"  - {d['material']} {names[d['decision']]} {d['low']:,.0f} to {d['high']:,.0f} t "
+        f"(plan {d['value']:,.0f} t)" for d in loose]
