@@ -282,16 +282,15 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
 
 @main.command("backtest")
 @click.argument("replays", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), help="Analysis folder (must not exist "
-              "or be empty). Default: results/backtest-<timestamp>.")
+@out_option("Analysis folder (must not exist or be empty). Default: "
+            "results/backtest-<timestamp>.")
 @common
 def backtest_command(replays, out):
     """Replay recorded supply events on the data as they stood then and compare the EU's
     modelled accessible volume with its observed imports, per event-year. REPLAYS: replay
     studies (default: every file of models/backtest/)."""
     from .analysis.backtest import backtest, replay_studies
-    from .analysis.parallel import atomic_folder
-    from .report.writer import DEFAULT_ROOT, run_dir
+    from .report.writer import DEFAULT_ROOT, atomic_folder, run_dir
 
     frame = backtest(list(replays) or replay_studies())
     target = out if out is not None else run_dir("backtest", DEFAULT_ROOT)
