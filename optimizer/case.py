@@ -16,6 +16,7 @@ import pandas as pd
 
 from .data import read_tables
 from .errors import InputError, Problem
+from .events import check_events, event_model, sampled_tables
 from .study import Study
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
             problems.append(Problem(where["demand"], None, "year", y,
                                     f"a demand row for {m} in every horizon year "
                                     f"{study.horizon.start}-{study.horizon.end}"))
+    problems += check_events(t, where, study)
     limits = study.policy.limits
     for c in (limits.countries or ()) if limits else ():
         if c not in countries:
@@ -211,11 +213,14 @@ def _apply(grid: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], column
 def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> Case:
     """Index the checked tables and derive the scenario data (scenario index last).
 
-    Demand shocks multiply; overlapping disruption rows take the most severe: the smallest
+    A study with `sample` replaces the scenario tables by paths drawn from the event model
+    (events.py) first. Demand shocks multiply; overlapping disruption rows take the most severe: the smallest
     available_share (per source's material and country) and the largest price_multiplier (per
     material, for spot purchases from every country).
     """
     years, t = study.years, tables
+    if study.sample is not None:
+        t = sampled_tables(t, event_model(t), years, study.sample.scenarios, study.sample.seed)
     scen = t["scenarios"].set_index("scenario")
     ids = list(scen.index)
     mats = t["materials"].set_index("material")
@@ -253,7 +258,7 @@ def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> 
         scrap=t["scrap"][t["scrap"]["year"].isin(years)].set_index(["material", "year"]),
         scenarios=scen, substitutes=subs, demand=demand,
         availability=availability, price_multiplier=pd.Series(price, index=keys),
-        disrupted=disrupted, inputs_sha256=sha, tables=tables,
+        disrupted=disrupted, inputs_sha256=sha, tables=t,
     )
 
 

@@ -69,6 +69,14 @@ class Solver(_Frozen):
     seed: int = Field(default=1, ge=0)
 
 
+class Sample(_Frozen):
+    """Plan against `scenarios` paths drawn from the dataset's event model (events.csv), each
+    of probability 1/scenarios, in place of scenarios.csv."""
+
+    scenarios: int = Field(ge=1)
+    seed: int = Field(default=1, ge=0)
+
+
 class Study(_Frozen):
     name: str
     inputs: Path
@@ -78,6 +86,7 @@ class Study(_Frozen):
     policy: Policy = Policy()
     risk: Risk = Risk()
     solver: Solver = Solver()
+    sample: Sample | None = None
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
