@@ -39,6 +39,7 @@ from .errors import Problem
 
 log = logging.getLogger(__name__)
 EVENT_SOURCE = "est-events"
+STUDY_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -170,9 +171,12 @@ def check_events(t: dict[str, pd.DataFrame], where: dict[str, str], study) -> li
     return problems
 
 
-def draw_paths(model: EventModel, years: list[int], n: int, seed: int) -> list[list[Occurrence]]:
-    """`n` paths, each the occurrences of the events over the years."""
-    rng = np.random.default_rng(seed)
+def draw_paths(model: EventModel, years: list[int], n: int, seed: int,
+               stream: int = 0) -> list[list[Occurrence]]:
+    """`n` paths, each the occurrences of the events over the years. A study's own sample
+    (key `sample`) is drawn on stream STUDY_STREAM, Monte Carlo checks (stress, saa) on
+    stream 0: the same seed never gives a plan its own scenarios back as unseen ones."""
+    rng = np.random.default_rng([stream, seed])
     paths = []
     for _ in range(n):
         path = []
@@ -263,10 +267,11 @@ def path_tables(tables: dict[str, pd.DataFrame], paths: dict[str, list[Occurrenc
 
 def sampled_tables(tables: dict[str, pd.DataFrame], model: EventModel, years: list[int],
                    n: int, seed: int) -> dict[str, pd.DataFrame]:
-    """The tables with the scenarios replaced by `n` paths drawn from `model`, s001..sN."""
+    """The tables with the scenarios replaced by `n` paths drawn from `model` (the study's
+    stream), named s1..sN with zero padding."""
     width = len(str(n))
     paths = {f"s{i:0{width}d}": path
-             for i, path in enumerate(draw_paths(model, years, n, seed), 1)}
+             for i, path in enumerate(draw_paths(model, years, n, seed, STUDY_STREAM), 1)}
     out = path_tables(tables, paths, years)
     log.info("sampled %d scenarios (seed %d): %d disruption rows, %d demand-shock rows",
              n, seed, len(out["disruptions"]), len(out["demand_shocks"]))

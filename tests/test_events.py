@@ -11,8 +11,8 @@ from conftest import ROOT
 from optimizer.case import load_case
 from optimizer.data import read_tables
 from optimizer.errors import InputError
-from optimizer.events import (Event, EventModel, Hit, Occurrence, draw_paths, event_model,
-                              path_rows, record_interval)
+from optimizer.events import (STUDY_STREAM, Event, EventModel, Hit, Occurrence, describe,
+                              draw_paths, event_model, path_rows, record_interval)
 from optimizer.study import load_study
 
 EU = ROOT / "inputs" / "eu-2025"
@@ -110,7 +110,10 @@ def test_a_sampled_study_plans_against_equally_likely_paths(tmp_path):
     assert case.scenario_ids == [f"s{i:02d}" for i in range(1, 31)]
     assert list(case.probability.values()) == [pytest.approx(1 / 30)] * 30
     pd.testing.assert_series_equal(case.availability, again.availability)
-    paths = draw_paths(event_model(case.tables), case.years, 30, seed=5)
+    paths = draw_paths(event_model(case.tables), case.years, 30, seed=5, stream=STUDY_STREAM)
+    unseen = draw_paths(event_model(case.tables), case.years, 30, seed=5)
+    assert [describe(p) for p in paths] == case.scenarios["description"].tolist()
+    assert [describe(p) for p in unseen] != case.scenarios["description"].tolist()
     cut = case.availability.xs("s01", level="scenario")
     hit = {(s, y) for s, y in cut.index if cut[s, y] < 1}
     sources = case.sources
