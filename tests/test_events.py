@@ -128,8 +128,11 @@ def test_a_sampled_study_plans_against_equally_likely_paths(tmp_path):
 
 
 def test_sampling_without_an_event_table_is_bad_input(tmp_path):
+    data = tmp_path / "tiny"
+    shutil.copytree(ROOT / "inputs" / "tiny", data)
+    (data / "events.csv").unlink()
     study = tmp_path / "tiny.yaml"
-    study.write_text(f"name: t\ninputs: {ROOT / 'inputs' / 'tiny'}\n"
+    study.write_text(f"name: t\ninputs: {data}\n"
                      "horizon: {start: 2026, end: 2035}\nsample: {scenarios: 5}\n")
     with pytest.raises(InputError) as err:
         load_case(load_study(study))
