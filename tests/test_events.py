@@ -165,3 +165,22 @@ def test_record_interval_is_the_exact_binomial_interval():
     assert (lo, hi) == pytest.approx((0.00946, 0.2513), abs=1e-4)
     assert record_interval(0, 26)[0] == 0.0
     assert EventModel(()).for_case(None).events == ()
+
+
+def test_a_sweep_of_a_sampled_study_varies_the_event_model(tmp_path):
+    """Scaling events.csv resamples the paths; the scenario tables a sampled study does not
+    read are refused rather than varied without effect."""
+    from optimizer.analysis.params import apply, parse_param
+
+    study = tmp_path / "tiny.yaml"
+    study.write_text(f"name: t\ninputs: {ROOT / 'inputs' / 'tiny'}\n"
+                     "horizon: {start: 2026, end: 2035}\nsample: {scenarios: 40, seed: 2}\n")
+    case = load_case(load_study(study))
+    assert (case.availability < 1).any()
+    param = parse_param("events.yearly_probability", case)
+    assert (apply(case, [(param, 0.0)]).availability == 1).all()
+    doubled = apply(case, [(param, 2.0)]).availability
+    assert (doubled < 1).sum() > (case.availability < 1).sum()
+    for path in ("disruptions.available_share", "scenarios.probability[scenario=s01]"):
+        with pytest.raises(InputError):
+            parse_param(path, case)
