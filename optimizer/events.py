@@ -129,6 +129,17 @@ def event_model(tables: dict[str, pd.DataFrame]) -> EventModel:
     return EventModel(tuple(events))
 
 
+def _number(value) -> float | None:
+    """A parsed number, or None for a blank cell or one already reported as bad."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return None
+    return None if np.isnan(value) else float(value)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def check_events(t: dict[str, pd.DataFrame], where: dict[str, str], study) -> list[Problem]:
     """Every problem of the events table that needs another table or the study."""
     rows, file = t["events"], where["events"]
@@ -148,19 +159,20 @@ def check_events(t: dict[str, pd.DataFrame], where: dict[str, str], study) -> li
             bad("country" if r["country"] != "*" else "material",
                 "a material id and country * (demand events)")
         for pair in ("duration_yr", "available_share", "price_multiplier", "demand_multiplier"):
-            lo, hi = r[f"min_{pair}"], r[f"max_{pair}"]
+            lo, hi = _number(r[f"min_{pair}"]), _number(r[f"max_{pair}"])
             if None not in (lo, hi) and lo > hi:
                 bad(f"max_{pair}", f"at least min_{pair} {lo:g}")
-        recorded, years = (None if pd.isna(r[c]) else int(r[c]) for c in ("recorded_events",
-                                                                           "record_yr"))
-        if (recorded is None) != (years is None):
+        recorded, years = _number(r["recorded_events"]), _number(r["record_yr"])
+        probability = _number(r["yearly_probability"])
+        if _blank(r["recorded_events"]) != _blank(r["record_yr"]):
             bad("record_yr", "recorded_events and record_yr given together or not at all")
-        elif recorded is not None:
+        elif None not in (recorded, years, probability):
+            recorded, years = int(recorded), int(years)
             if recorded > years:
                 bad("recorded_events", f"at most record_yr {years}")
             else:
                 lo, hi = record_interval(recorded, years)
-                if not lo <= r["yearly_probability"] <= hi:
+                if not lo <= probability <= hi:
                     bad("yearly_probability", f"a probability in the 95% interval "
                         f"{lo:.3f}..{hi:.3f} of {recorded} events in {years} years")
     for name, group in rows.groupby("event", sort=False):

@@ -184,3 +184,20 @@ def test_a_sweep_of_a_sampled_study_varies_the_event_model(tmp_path):
     for path in ("disruptions.available_share", "scenarios.probability[scenario=s01]"):
         with pytest.raises(InputError):
             parse_param(path, case)
+
+
+def test_bad_cells_of_the_event_table_are_all_reported(tmp_path):
+    data = tmp_path / "eu"
+    shutil.copytree(EU, data)
+    events = pd.read_csv(data / "events.csv", dtype=str, keep_default_na=False)
+    events.loc[0, "max_duration_yr"] = "soon"
+    events.loc[1, "max_available_share"] = "0.1"          # below its min 0.2
+    events.loc[2, "record_yr"] = ""                       # count without a record
+    events.loc[3, "material"] = "unobtainium"
+    events.to_csv(data / "events.csv", index=False)
+    study = tmp_path / "s.yaml"
+    study.write_text(f"name: s\ninputs: {data}\nhorizon: {{start: 2026, end: 2040}}\n")
+    with pytest.raises(InputError) as err:
+        load_case(load_study(study))
+    assert {(p.row, p.column) for p in err.value.problems} >= {
+        (2, "max_duration_yr"), (3, "max_available_share"), (4, "record_yr"), (5, "material")}
