@@ -213,10 +213,10 @@ def _apply(grid: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], column
 def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> Case:
     """Index the checked tables and derive the scenario data (scenario index last).
 
-    A study with `sample` replaces the scenario tables by paths drawn from the event model
-    (events.py) first. Demand shocks multiply; overlapping disruption rows take the most severe: the smallest
-    available_share (per source's material and country) and the largest price_multiplier (per
-    material, for spot purchases from every country).
+    A study with `sample` first replaces the scenario tables by paths drawn from the event
+    model (events.py). Demand shocks multiply; overlapping disruption rows take the most
+    severe: the smallest available_share (per source's material and country) and the largest
+    price_multiplier (per material, for spot purchases from every country).
     """
     years, t = study.years, tables
     if study.sample is not None:
