@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import chi2
@@ -114,14 +115,15 @@ def test_a_sampled_study_plans_against_equally_likely_paths(tmp_path):
     unseen = draw_paths(event_model(case.tables), case.years, 30, seed=5)
     assert [describe(p) for p in paths] == case.scenarios["description"].tolist()
     assert [describe(p) for p in unseen] != case.scenarios["description"].tolist()
+    rows = case.tables["disruptions"].query("scenario == 's01'")
+    hit = {(r.material, r.country, y) for r in rows.itertuples()
+           for y in range(r.year_from, r.year_to + 1)}
+    expected = {(h.material, h.country, y) for occ in paths[0] for h in occ.event.hits
+                if h.kind == "supply" for y in occ.years(h, case.years)}
+    assert hit == expected and expected
     cut = case.availability.xs("s01", level="scenario")
-    hit = {(s, y) for s, y in cut.index if cut[s, y] < 1}
-    sources = case.sources
-    expected = {(s, y) for occ in paths[0] for h in occ.event.hits if h.kind == "supply"
-                for y in occ.years(h, case.years)
-                for s in sources.index[(sources["material"] == h.material)
-                                       & (sources["country"] == h.country)]}
-    assert hit == expected
+    sources = case.sources.reset_index().set_index(["material", "country"])["source"]
+    assert all(cut[s, y] < 1 for m, c, y in hit for s in np.atleast_1d(sources.loc[m, c]))
     other = case.with_study(case.study.model_copy(update={
         "sample": case.study.sample.model_copy(update={"seed": 6})}))
     assert not other.availability.equals(case.availability)
