@@ -17,6 +17,7 @@ import pandas as pd
 from .data import read_tables
 from .checks import empty_tables, missing_years, row_list, unknown_refs, warn_unusual
 from .errors import InputError, Problem, suggest
+from .events import check_events, event_model, sampled_tables
 from .schema import TABLES
 from .study import Study
 from .supply_data import (EVERY, disruption_data, fold, grid, output_problems, source_path,
@@ -212,6 +213,7 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
                                 "probabilities that sum to 1"))
 
     problems += missing_years(t["demand"], materials, study.years, where["demand"])
+    problems += check_events(t, where, study)
     limits = study.policy.limits
     for c in (limits.countries or ()) if limits else ():
         if c not in countries:
@@ -224,10 +226,13 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
 def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> Case:
     """Index the checked tables and derive the scenario data (scenario index last).
 
-    Demand shocks multiply. Disruptions: see supply_data (the `*` baseline regime, each
-    scenario's own rows replacing it, the most severe of overlapping rows).
+    A study with `sample` first replaces the scenario tables by paths drawn from the event
+    model (events.py). Demand shocks multiply. Disruptions: see supply_data (the `*` baseline
+    regime, each scenario's own rows replacing it, the most severe of overlapping rows).
     """
     years, t = study.years, tables
+    if study.sample is not None:
+        t = sampled_tables(t, event_model(t), years, study.sample.scenarios, study.sample.seed)
     scen = t["scenarios"].set_index("scenario")
     ids = list(scen.index)
     mats = t["materials"].set_index("material")
@@ -254,7 +259,7 @@ def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> 
         scenarios=scen, substitutes=subs, demand=demand,
         capacity=source_path(srcs, t["source_capacity"], years, "capacity_t_per_yr"),
         availability=availability, price_multiplier=price,
-        disrupted=disrupted, inputs_sha256=sha, tables=tables,
+        disrupted=disrupted, inputs_sha256=sha, tables=t,
     )
 
 

@@ -145,7 +145,8 @@ def value_command(study, workers, out):
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Seed of the sampler: the same seed gives the same samples.")
 @click.option("--events", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Disruption rules (YAML); default: 5%/yr per non-EU country.")
+              help="Disruption rules (YAML); default: the dataset's events.csv, else "
+                   "5%/yr per non-EU country.")
 @click.option("--training", is_flag=True, help="Replay the study's own scenarios instead.")
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
               help="Confidence level of the intervals.")
@@ -162,8 +163,8 @@ def stress_command(source, samples, seed, events, training, level, out):
     target = analysis_dir(case.study.name, "stress", out)
     n = len(case.scenario_ids) if training else samples
     with atomic_folder(target) as folder, ProgressDisplay("samples", n) as step:
-        frame, summary = stress(case, plan, samples, seed, load_events(events), training, level,
-                                progress=step)
+        frame, summary = stress(case, plan, samples, seed, load_events(events, case), training,
+                                level, progress=step)
         frame.to_csv(folder / "stress.csv", index=False)
         summary.to_csv(folder / "stress_summary.csv", index=False)
     click.echo(show(summary))
@@ -245,7 +246,8 @@ def prioritize_command(study, workers, out):
               help="Independent samples on which the candidate is evaluated (N').")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--events", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Disruption rules (YAML); default: every non-EU country, 5% a year.")
+              help="Disruption rules (YAML); default: the dataset's events.csv, else every "
+                   "non-EU country, 5% a year.")
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
               help="Level of each one-sided bound.")
 @analysis_options
@@ -264,7 +266,7 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
     from .study import load_study
 
     case = load_case(load_study(_study_path(study)))
-    frame, bounds = saa(case, load_events(events), samples, replications, evaluate, seed, level,
+    frame, bounds = saa(case, load_events(events, case), samples, replications, evaluate, seed, level,
                         workers, candidate_samples)
     target = analysis_dir(case.study.name, "saa", out)
     with atomic_folder(target) as folder:

@@ -76,6 +76,7 @@ YEAR_COLUMNS = ("year", "year_from", "year_to", "available_from")
 STAGES = ("raw", "refined", "component", "scrap")
 KINDS = ("mining", "refining", "manufacturing", "recycling")
 SUBSTITUTE_KINDS = ("substitution", "efficiency", "lifetime")
+EVENT_KINDS = ("supply", "demand")
 NONNEG = 0.0
 
 
@@ -201,6 +202,34 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("year_from", "int", "first year (inclusive)"),
         C("year_to", "int", "last year (inclusive)"),
         C("multiplier", "float", "factor on demand", lo=NONNEG),
+    ), optional=True),
+    Table("events", "the event model scenarios are sampled from (study key `sample`): rows "
+          "of one event id happen together", ("event", "material", "country"), (
+        C("event", "id", "event id; its rows start together, with one severity draw"),
+        C("kind", "choice", "supply: a cut and a price spike; demand: a demand multiplier",
+          choices=EVENT_KINDS),
+        C("material", "id*", "material id, or * (supply) for every material the country sells"),
+        C("country", "id*", "supplying country (supply); * for demand events", required=False,
+          default="*"),
+        C("yearly_probability", "float", "chance the event starts in a year (same on every row "
+          "of the event)", lo=0.0, hi=1.0),
+        C("recorded_events", "int", "events of this kind recorded in the record window",
+          required=False, lo=NONNEG),
+        C("record_yr", "int", "years of the record the count comes from", required=False, lo=1),
+        C("min_duration_yr", "int", "shortest duration", lo=1),
+        C("max_duration_yr", "int", "longest duration", lo=1),
+        C("min_available_share", "float", "most severe share still delivered", required=False,
+          default=1.0, lo=0.0, hi=1.0),
+        C("max_available_share", "float", "mildest share still delivered", required=False,
+          default=1.0, lo=0.0, hi=1.0),
+        C("min_price_multiplier", "float", "mildest spot price multiplier", required=False,
+          default=1.0, lo=NONNEG),
+        C("max_price_multiplier", "float", "most severe spot price multiplier", required=False,
+          default=1.0, lo=NONNEG),
+        C("min_demand_multiplier", "float", "lowest demand multiplier", required=False,
+          default=1.0, lo=NONNEG),
+        C("max_demand_multiplier", "float", "highest demand multiplier", required=False,
+          default=1.0, lo=NONNEG),
     ), optional=True),
     Table("substitutes", "demand-side levers chosen by the model", ("option",), (
         C("option", "id", "option id"),

@@ -86,6 +86,14 @@ class OutOfSample(_Frozen):
     workers: int | None = Field(default=None, ge=1)
 
 
+class Sample(_Frozen):
+    """Plan against `scenarios` paths drawn from the dataset's event model (events.csv), each
+    of probability 1/scenarios, in place of scenarios.csv."""
+
+    scenarios: int = Field(ge=1)
+    seed: int = Field(default=1, ge=0)
+
+
 class Study(_Frozen):
     name: str
     inputs: Path
@@ -101,6 +109,7 @@ class Study(_Frozen):
     risk: Risk = Risk()
     solver: Solver = Solver()
     out_of_sample: OutOfSample | None = None
+    sample: Sample | None = None
     path: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")

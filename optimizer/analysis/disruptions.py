@@ -1,37 +1,39 @@
-"""A Monte Carlo generator of disruption scenarios a plan never saw.
+"""Monte Carlo disruption scenarios a plan never saw, drawn from an event model.
 
-Events come from rules (an events file, YAML):
+The event model is the dataset's events.csv (optimizer/events.py: yearly probabilities fitted
+to the record, rows of one event hitting materials together), or rules in a YAML file:
 
     events:
       - country: cn              # a country id, or * for every non-EU country
         material: "*"            # a material id, or * for every material the country sells
-        yearly_probability: 0.08 # chance that an event starts in a year without one
+        yearly_probability: 0.08 # chance that an event starts in a year
         duration_yr: [1, 3]      # duration, uniform on the integers lo..hi
-        available_share: [0.0, 0.5]   # share of capacity and contracts still delivered, uniform
-        price_multiplier: [1.5, 3.0]  # spot price multiplier while it lasts, uniform
+        available_share: [0.0, 0.5]   # share of capacity and contracts still delivered
+        price_multiplier: [1.5, 3.0]  # spot price multiplier while it lasts
         correlated: true         # one event hits every material of the rule in that country
 
-For each sample, rule and country (and material, when not correlated) the years are walked in
-order: with no event running, one starts with yearly_probability, lasts a drawn duration and
-cuts the country's sources of the materials it hits to a drawn share, while the materials'
-spot prices take a drawn multiplier. Overlapping events take the lowest share and the highest
-multiplier, as disruption rows do. Demand stays on its base path. A seeded numpy generator
-makes the samples reproducible: the same seed, rules and study give the same samples.
+A rule becomes one event per country (correlated) or per country and material, drawn as
+events.py draws any event: a start each year with the yearly probability, one uniform severity
+for share and multiplier (the deeper the cut, the higher the price). Samples become scenario
+tables and then ScenarioData through the Case builder, so they carry what every scenario of
+the Case carries (the baseline regime included). The same seed, model and study give the same
+samples.
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..case import Case
+from ..case import Case, build_case
 from ..errors import InputError, Problem
+from ..events import Event, EventModel, Hit, draw_paths, event_model, path_tables
 from ..study import explain, read_yaml
-from .scenarios import ScenarioData
+from .scenarios import ScenarioData, case_scenario
 
 log = logging.getLogger(__name__)
+SCENARIOS_PER_BUILD = 50   # samples turned into ScenarioData per Case built
 
 
 class EventRule(BaseModel):
@@ -55,17 +57,51 @@ class EventRule(BaseModel):
             raise ValueError("durations are at least 1 year; shares at most 1")
         return self
 
+    def targets(self, case: Case) -> dict[str, list[list[str]]]:
+        """country -> groups of materials hit together (one group if correlated)."""
+        src = case.sources
+        if self.country != "*" and self.country not in case.countries.index:
+            log.warning("events: country %s is not in the dataset; its rule is ignored",
+                        self.country)
+        countries = sorted(c for c in set(src["country"]) if not case.eu(c)) \
+            if self.country == "*" else [self.country]
+        out = {}
+        for c in countries:
+            sold = sorted(set(src.loc[src["country"] == c, "material"]))
+            hit = sold if self.material == "*" else [m for m in sold if m == self.material]
+            if hit:
+                out[c] = [hit] if self.correlated else [[m] for m in hit]
+        return out
+
 
 class Events(BaseModel):
+    """Rules of an events file."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     events: tuple[EventRule, ...] = (EventRule(yearly_probability=0.05),)
 
+    def for_case(self, case: Case) -> EventModel:
+        """The rules as events on the case's countries and materials."""
+        events = []
+        for i, rule in enumerate(self.events, 1):
+            for country, groups in rule.targets(case).items():
+                for materials in groups:
+                    hits = tuple(Hit("supply", m, country, rule.duration_yr,
+                                     rule.available_share, rule.price_multiplier)
+                                 for m in materials)
+                    name = f"rule{i}_{country}" + ("" if rule.correlated else f"_{materials[0]}")
+                    events.append(Event(name, rule.yearly_probability, hits))
+        return EventModel(tuple(events))
 
-def load_events(path: Path | None) -> Events:
-    """The rules of an events file; without one, every non-EU country may cut every
-    material it sells with 5% a year, for 1-3 years, to 0-50%, at 1.5-3x spot prices."""
+
+def load_events(path: Path | None, case: Case | None = None) -> Events | EventModel:
+    """The rules of an events file; without one, the case's event model (events.csv) if its
+    dataset has one, else one rule: every non-EU country may cut every material it sells with
+    5% a year, for 1-3 years, to 0-50%, at 1.5-3x spot prices."""
     if path is None:
+        if case is not None and not case.tables["events"].empty:
+            return event_model(case.tables)
         return Events()
     if not Path(path).is_file():
         raise InputError([Problem(str(path), None, None, None, "an existing events file")])
@@ -87,50 +123,14 @@ def calm(case: Case) -> ScenarioData:
                         price_multiplier=price.to_dict())
 
 
-def _targets(case: Case, rule: EventRule) -> dict[str, list[list[str]]]:
-    """country -> groups of materials hit together (one group if correlated)."""
-    src = case.sources
-    if rule.country != "*" and rule.country not in case.countries.index:
-        log.warning("events: country %s is not in the dataset; its rule is ignored", rule.country)
-    countries = sorted(c for c in set(src["country"]) if not case.eu(c)) \
-        if rule.country == "*" else [rule.country]
-    out = {}
-    for c in countries:
-        sold = sorted(set(src.loc[src["country"] == c, "material"]))
-        hit = sold if rule.material == "*" else [m for m in sold if m == rule.material]
-        if hit:
-            out[c] = [hit] if rule.correlated else [[m] for m in hit]
-    return out
-
-
-def sample(case: Case, events: Events, n: int, seed: int) -> list[ScenarioData]:
-    """`n` disruption scenarios drawn from the rules."""
-    rng = np.random.default_rng(seed)
-    years = case.years
-    sources_of = case.sources.groupby(["country", "material"]).groups
-    base = calm(case)
+def sample(case: Case, events: Events | EventModel, n: int, seed: int) -> list[ScenarioData]:
+    """`n` disruption scenarios drawn from the event model (or rules) on the case's horizon."""
+    paths = draw_paths(events.for_case(case), case.years, n, seed)
+    plain = case.study.model_copy(update={"sample": None})
     out = []
-    for _ in range(n):
-        availability = dict(base.availability)
-        multiplier = dict(base.price_multiplier)
-        disrupted = set()
-        for rule in events.events:
-            for country, groups in _targets(case, rule).items():
-                for materials in groups:
-                    i = 0
-                    while i < len(years):
-                        if rng.random() >= rule.yearly_probability:
-                            i += 1
-                            continue
-                        length = int(rng.integers(rule.duration_yr[0], rule.duration_yr[1] + 1))
-                        share = float(rng.uniform(*rule.available_share))
-                        mult = float(rng.uniform(*rule.price_multiplier))
-                        for y in years[i:i + length]:
-                            for m in materials:
-                                disrupted.add((m, y))
-                                multiplier[m, y] = max(multiplier[m, y], mult)
-                                for s in sources_of[country, m]:
-                                    availability[s, y] = min(availability[s, y], share)
-                        i += length
-        out.append(ScenarioData(base.demand, availability, multiplier, frozenset(disrupted)))
+    for first in range(0, n, SCENARIOS_PER_BUILD):
+        names = {f"s{i}": path for i, path in
+                 enumerate(paths[first:first + SCENARIOS_PER_BUILD], first + 1)}
+        built = build_case(path_tables(case.tables, names, case.years), plain)
+        out += [case_scenario(built, name) for name in names]
     return out

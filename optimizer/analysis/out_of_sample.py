@@ -94,7 +94,7 @@ def out_of_sample_check(case: Case) -> Callable[[Results], Results]:
     refused before the solve."""
     if case.study.out_of_sample is None:
         return lambda results: results
-    events = load_events(case.study.out_of_sample.events)
+    events = load_events(case.study.out_of_sample.events, case)
 
     def check(results: Results) -> Results:
         if results.ok:

@@ -24,6 +24,7 @@ from ..case import Case, build_case
 from ..errors import InputError, Problem
 from ..study import Study, explain
 
+SAMPLED = ("scenarios", "disruptions", "demand_shocks")   # replaced by a study's `sample`
 PATH = re.compile(r"^(?P<path>[a-z_][a-z0-9_.]*)(\[(?P<where>[^\]]*)\])?$")
 
 
@@ -63,6 +64,10 @@ def parse_param(text: str, case: Case) -> Param:
         if column.strip() not in table.columns or not values:
             raise _problem(text, clause, f"column=value with a column of {keys[0]}.csv")
         where.append((column.strip(), tuple(v.strip() for v in values.split("|"))))
+    if case.study.sample is not None and keys[0] in SAMPLED and \
+            ("scenario", ("*",)) not in where:
+        raise _problem(text, None, "a column of events.csv or the [scenario=*] rows: this study "
+                       f"samples its scenarios from events.csv, not from {keys[0]}.csv")
     param = Param(text, keys, tuple(where), scales=True)
     if not _rows(table, param.where).any():
         raise _problem(text, match["where"], f"a filter that selects rows of {keys[0]}.csv")

@@ -1,0 +1,290 @@
+"""The event model: disruptions and demand shifts drawn at random, fitted to the record.
+
+A dataset's events.csv lists events e, each with a yearly probability p_e and one row per
+material (and supplying country) it hits; rows of one event happen together, so an event of
+many rows (a broad escalation) is the common factor that hits many materials at once. In each
+sampled path and each year y of the horizon, e starts with probability p_e, independently of
+every other event and year: several events may run in one path, and one may start again
+while it runs. A start draws u_d, u_s ~ U(0, 1) once for all rows r of the event:
+
+    duration      d_r = dmin_r + ⌊u_d·(dmax_r − dmin_r + 1)⌋   years (cut at the horizon)
+    delivered     a_r = amin_r + u_s·(amax_r − amin_r)          share of normal (supply rows)
+    spot price    π_r = πmax_r − u_s·(πmax_r − πmin_r)          the deeper the cut, the dearer
+    demand        δ_r = δmin_r + u_s·(δmax_r − δmin_r)          multiplier (demand rows)
+
+Where occurrences overlap, a supply (material, country, year) takes the lowest share and the
+highest multiplier, as disruption rows do, and never eases the baseline regime (disruption
+rows of scenario `*`, when the dataset has them); one demand event's repeated starts do not
+compound (the multiplier farthest from 1 holds), while distinct demand events multiply.
+
+`sampled_tables` turns N paths into ordinary scenario tables (scenarios, disruptions,
+demand_shocks; probability 1/N each), so the Case is built from them exactly as from
+hand-written scenarios. A seeded numpy generator makes samples reproducible.
+
+A probability fitted to k events recorded in n years (the maximum-likelihood k/n) must lie in
+the exact (Clopper-Pearson) 95% interval of the record,
+
+    [B⁻¹(0.025; k, n − k + 1),  B⁻¹(0.975; k + 1, n − k)]   (B⁻¹ the beta quantile).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import beta
+
+from .errors import Problem
+
+log = logging.getLogger(__name__)
+EVENT_SOURCE = "est-events"
+STUDY_STREAM = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One row of an event: what it does to one material (from one country, for supply)."""
+
+    kind: str                            # supply or demand
+    material: str
+    country: str                         # * for demand
+    duration_yr: tuple[int, int]
+    available_share: tuple[float, float] = (1.0, 1.0)
+    price_multiplier: tuple[float, float] = (1.0, 1.0)
+    demand_multiplier: tuple[float, float] = (1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    yearly_probability: float
+    hits: tuple[Hit, ...]
+    recorded_events: int | None = None
+    record_yr: int | None = None
+
+
+@dataclass(frozen=True)
+class EventModel:
+    events: tuple[Event, ...]
+
+    def for_case(self, case) -> "EventModel":
+        """The model itself (rules files expand against a case; a fitted model already has)."""
+        return self
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    event: Event
+    start: int            # first year
+    u_duration: float
+    u_severity: float
+
+    def years(self, hit: Hit, years: list[int]) -> list[int]:
+        lo, hi = hit.duration_yr
+        length = lo + min(int(self.u_duration * (hi - lo + 1)), hi - lo)
+        return [y for y in years if self.start <= y < self.start + length]
+
+    def share(self, hit: Hit) -> float:
+        lo, hi = hit.available_share
+        return lo + self.u_severity * (hi - lo)
+
+    def price(self, hit: Hit) -> float:
+        lo, hi = hit.price_multiplier
+        return hi - self.u_severity * (hi - lo)
+
+    def demand(self, hit: Hit) -> float:
+        lo, hi = hit.demand_multiplier
+        return lo + self.u_severity * (hi - lo)
+
+
+def record_interval(recorded: int, years: int, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval of a yearly probability seen `recorded` times in
+    `years` years."""
+    tail = (1 - level) / 2
+    lo = 0.0 if recorded == 0 else float(beta.ppf(tail, recorded, years - recorded + 1))
+    hi = 1.0 if recorded >= years else float(beta.ppf(1 - tail, recorded + 1, years - recorded))
+    return lo, hi
+
+
+def event_model(tables: dict[str, pd.DataFrame]) -> EventModel:
+    """The events table as an EventModel; a supply row of material * hits every material its
+    country sells (sources table)."""
+    rows = tables["events"]
+    sold = tables["sources"].groupby("country")["material"].unique()
+    events = []
+    for name, group in rows.groupby("event", sort=False):
+        hits = []
+        for r in group.itertuples(index=False):
+            materials = sorted(sold.get(r.country, [])) if r.material == "*" else [r.material]
+            hits += [Hit(r.kind, m, r.country, (r.min_duration_yr, r.max_duration_yr),
+                         (r.min_available_share, r.max_available_share),
+                         (r.min_price_multiplier, r.max_price_multiplier),
+                         (r.min_demand_multiplier, r.max_demand_multiplier)) for m in materials]
+        first = group.iloc[0]
+        recorded = None if pd.isna(first["recorded_events"]) else int(first["recorded_events"])
+        record = None if pd.isna(first["record_yr"]) else int(first["record_yr"])
+        events.append(Event(str(name), float(first["yearly_probability"]), tuple(hits),
+                            recorded, record))
+    return EventModel(tuple(events))
+
+
+def _number(value) -> float | None:
+    """A parsed number, or None for a blank cell or one already reported as bad."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return None
+    return None if np.isnan(value) else float(value)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def check_events(t: dict[str, pd.DataFrame], where: dict[str, str], study) -> list[Problem]:
+    """Every problem of the events table that needs another table or the study."""
+    rows, file = t["events"], where["events"]
+    problems = []
+    if study.sample is not None and rows.empty:
+        problems.append(Problem(str(study.path or "study"), None, "sample", None,
+                                f"an events table ({file}) in the dataset to sample from"))
+    materials, countries = set(t["materials"]["material"]), set(t["countries"]["country"])
+    for row, r in rows.iterrows():
+        def bad(column, expected):
+            problems.append(Problem(file, int(row), column, r[column], expected))
+        if r["material"] != "*" and r["material"] not in materials:
+            bad("material", f"a material defined in {where['materials']}")
+        if r["kind"] == "supply" and r["country"] not in countries:
+            bad("country", f"a country defined in {where['countries']} (supply events)")
+        if r["kind"] == "demand" and (r["country"] != "*" or r["material"] == "*"):
+            bad("country" if r["country"] != "*" else "material",
+                "a material id and country * (demand events)")
+        for pair in ("duration_yr", "available_share", "price_multiplier", "demand_multiplier"):
+            lo, hi = _number(r[f"min_{pair}"]), _number(r[f"max_{pair}"])
+            if None not in (lo, hi) and lo > hi:
+                bad(f"max_{pair}", f"at least min_{pair} {lo:g}")
+        recorded, years = _number(r["recorded_events"]), _number(r["record_yr"])
+        probability = _number(r["yearly_probability"])
+        if _blank(r["recorded_events"]) != _blank(r["record_yr"]):
+            bad("record_yr", "recorded_events and record_yr given together or not at all")
+        elif None not in (recorded, years, probability):
+            recorded, years = int(recorded), int(years)
+            if recorded > years:
+                bad("recorded_events", f"at most record_yr {years}")
+            else:
+                lo, hi = record_interval(recorded, years)
+                if not lo <= probability <= hi:
+                    bad("yearly_probability", f"a probability in the 95% interval "
+                        f"{lo:.3f}..{hi:.3f} of {recorded} events in {years} years")
+    for name, group in rows.groupby("event", sort=False):
+        for column in ("kind", "yearly_probability", "recorded_events", "record_yr"):
+            if group[column].astype(str).nunique() > 1:
+                problems.append(Problem(file, int(group.index[1]), column, group[column].iloc[1],
+                                        f"the same {column} on every row of event {name}"))
+    return problems
+
+
+def draw_paths(model: EventModel, years: list[int], n: int, seed: int,
+               stream: int = 0) -> list[list[Occurrence]]:
+    """`n` paths, each the occurrences of the events over the years. A study's own sample
+    (key `sample`) is drawn on stream STUDY_STREAM, Monte Carlo checks (stress, saa) on
+    stream 0: the same seed never gives a plan its own scenarios back as unseen ones."""
+    rng = np.random.default_rng([stream, seed])
+    paths = []
+    for _ in range(n):
+        path = []
+        for event in model.events:
+            for y in np.asarray(years)[rng.random(len(years)) < event.yearly_probability]:
+                u_duration, u_severity = rng.random(2)
+                path.append(Occurrence(event, int(y), float(u_duration), float(u_severity)))
+        paths.append(path)
+    return paths
+
+
+def _runs(values: dict[int, tuple]) -> list[tuple[int, int, tuple]]:
+    """Consecutive years of equal value as (first, last, value)."""
+    out = []
+    for y in sorted(values):
+        if out and out[-1][1] == y - 1 and out[-1][2] == values[y]:
+            out[-1] = (out[-1][0], y, values[y])
+        else:
+            out.append((y, y, values[y]))
+    return out
+
+
+def _baseline(rows: pd.DataFrame, material: str, country: str, year: int) -> tuple[float, float]:
+    """(share, multiplier) of the `*` regime rows covering a material, country and year."""
+    hit = rows[(rows["material"].isin([material, "*"])) & (rows["country"].isin([country, "*"]))
+               & (rows["year_from"] <= year) & (rows["year_to"] >= year)]
+    return float(hit["available_share"].min()), float(hit["price_multiplier"].max())
+
+
+def path_rows(scenario: str, path: list[Occurrence], years: list[int],
+              regime: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """Disruption rows and demand-shock rows of one path (regime: the `*` disruption rows)."""
+    supply: dict[tuple[str, str], dict[int, tuple]] = {}
+    demand: dict[tuple[str, str], dict[int, float]] = {}
+    for occ in path:
+        for hit in occ.event.hits:
+            for y in occ.years(hit, years):
+                if hit.kind == "supply":
+                    cell = supply.setdefault((hit.material, hit.country), {})
+                    share, mult = cell.get(y, (1.0, 1.0))
+                    cell[y] = (min(share, occ.share(hit)), max(mult, occ.price(hit)))
+                else:
+                    cell = demand.setdefault((occ.event.name, hit.material), {})
+                    factor = occ.demand(hit)
+                    if abs(np.log(factor)) > abs(np.log(cell.get(y, 1.0))):
+                        cell[y] = factor
+    disruptions = []
+    for (m, c), by_year in supply.items():
+        if not regime.empty:
+            by_year = {y: (min(s, b[0]), max(p, b[1])) if not np.isnan(b[0]) else (s, p)
+                       for y, (s, p) in by_year.items()
+                       for b in [_baseline(regime, m, c, y)]}
+        disruptions += [{"scenario": scenario, "material": m, "country": c, "year_from": a,
+                         "year_to": b, "available_share": v[0], "price_multiplier": v[1],
+                         "source": EVENT_SOURCE} for a, b, v in _runs(by_year)]
+    shocks = [{"scenario": scenario, "material": m, "year_from": a, "year_to": b,
+               "multiplier": v, "source": EVENT_SOURCE}
+              for (_, m), by_year in demand.items() for a, b, v in _runs(by_year)]
+    return disruptions, shocks
+
+
+def describe(path: list[Occurrence]) -> str:
+    return "; ".join(f"{o.event.name} {o.start}" for o in sorted(path, key=lambda o: o.start)) \
+        or "no event"
+
+
+def path_tables(tables: dict[str, pd.DataFrame], paths: dict[str, list[Occurrence]],
+                years: list[int]) -> dict[str, pd.DataFrame]:
+    """The tables with scenarios, disruptions and demand shocks replaced by the named paths
+    (probability 1/len(paths) each); `*` rows of disruptions and demand shocks stay."""
+    dis, shocks = tables["disruptions"], tables["demand_shocks"]
+    regime, kept_shocks = dis[dis["scenario"] == "*"], shocks[shocks["scenario"] == "*"]
+    cuts, surges = [], []
+    for name, path in paths.items():
+        rows, shock_rows = path_rows(name, path, years, regime)
+        cuts += rows
+        surges += shock_rows
+    out = dict(tables)
+    out["scenarios"] = pd.DataFrame({"scenario": list(paths), "probability": 1.0 / len(paths),
+                                     "description": [describe(p) for p in paths.values()],
+                                     "source": EVENT_SOURCE})
+    out["disruptions"] = pd.concat([regime, pd.DataFrame(cuts, columns=dis.columns)],
+                                   ignore_index=True)
+    out["demand_shocks"] = pd.concat([kept_shocks, pd.DataFrame(surges, columns=shocks.columns)],
+                                     ignore_index=True)
+    return out
+
+
+def sampled_tables(tables: dict[str, pd.DataFrame], model: EventModel, years: list[int],
+                   n: int, seed: int) -> dict[str, pd.DataFrame]:
+    """The tables with the scenarios replaced by `n` paths drawn from `model` (the study's
+    stream), named s1..sN with zero padding."""
+    width = len(str(n))
+    paths = {f"s{i:0{width}d}": path
+             for i, path in enumerate(draw_paths(model, years, n, seed, STUDY_STREAM), 1)}
+    out = path_tables(tables, paths, years)
+    log.info("sampled %d scenarios (seed %d): %d disruption rows, %d demand-shock rows",
+             n, seed, len(out["disruptions"]), len(out["demand_shocks"]))
+    return out
