@@ -72,7 +72,7 @@ class Solver(_Frozen):
     time_limit_s: float = Field(default=600.0, gt=0.0)
     threads: int = Field(default=1, ge=1)
     seed: int = Field(default=1, ge=0)
-    decision_ranges: bool = True     # each solve says which decisions move within its gap
+    decision_ranges: bool = False    # each solve says which decisions move within its gap
 
 
 class OutOfSample(_Frozen):

@@ -32,7 +32,8 @@ def sorted_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # CVaR at 4/7: the tail is exactly three of the seven equally likely scenarios. A scenario
-# straddling the VaR would have no unique dual (any split of its weight is optimal).
+# straddling the VaR, or two tied at it, would have no unique dual (any split of its weight is
+# optimal): seed 5 of the sampler gives seven distinct costs with a clear gap at the VaR.
 @pytest.mark.parametrize("risk", [Risk(), Risk(measure="cvar", alpha=4 / 7, weight=2.0)])
 def test_chunks_of_scenarios_give_the_extensive_forms_results(risk):
     """Seven sampled scenarios, the last with demand 50% up (so that the peak consumption
@@ -42,7 +43,7 @@ def test_chunks_of_scenarios_give_the_extensive_forms_results(risk):
     case = load_case(study.model_copy(update={"risk": risk,
                                               "policy": Policy(max_country_share=0.6)}))
     scenario_set = {name: (w, data) for name, w, data in monte_carlo_samples(case, Events(), 7,
-                                                                                seed=3)}
+                                                                                seed=5)}
     w, data = scenario_set["s00007"]
     scenario_set["s00007"] = (w, dataclasses.replace(
         data, demand={k: 1.5 * t for k, t in data.demand.items()}))

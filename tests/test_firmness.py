@@ -12,7 +12,7 @@ def ranges(results) -> dict:
 
 
 def gap(g: float) -> dict:
-    return {"solver": {"mip_rel_gap": g, "time_limit_s": 60, "threads": 1}}
+    return {"solver": {"mip_rel_gap": g, "time_limit_s": 60, "threads": 1, "decision_ranges": True}}
 
 
 def test_a_unique_optimum_is_firm_at_gap_zero(hand):
