@@ -152,8 +152,11 @@ class HeldModel:
         return [found[v] for v in variables]
 
     def _run(self, load: bool) -> Evaluation:
+        # output_flag off: HiGHS would print a warning each time a Param pushes a zero into a
+        # coefficient it never held (a spare share of 0 under a ban), which is harmless
         res = self.solver.solve(self.model, threads=self.threads,
                                 time_limit=self.case.study.solver.time_limit_s,
+                                solver_options={"output_flag": False},
                                 load_solutions=False, raise_exception_on_nonoptimal_result=False)
         self._last = res
         condition = res.termination_condition
