@@ -261,3 +261,34 @@ def saa_command(study, samples, replications, evaluate, seed, events, level, wor
                f"{bounds['upper_bound_eur']:,.0f} EUR at {level:.0%} "
                f"(gap {bounds['gap_share']:.2%})")
     click.echo(f"SAA: {target}")
+
+
+@main.command("ranges")
+@study_argument
+@click.option("--slack", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
+              help="Cost allowance over the optimum, as a fraction (0.01: plans within 1%).")
+@analysis_options
+@common
+def ranges_command(study, slack, workers, out):
+    """Near-optimal ranges: each key decision's min and max over the plans of STUDY that
+    cost at most (1 + SLACK) times the optimum, and which decisions are firm."""
+    import json
+
+    from .analysis.parallel import analysis_dir, atomic_folder
+    from .analysis.ranges import firm_and_loose, ranges, solve_count
+    from .case import load_case
+    from .report import analysis_figures
+    from .study import load_study
+
+    case = load_case(load_study(_study_path(study)))
+    target = analysis_dir(case.study.name, "ranges", out)
+    with atomic_folder(target) as folder, ProgressDisplay("solves", solve_count(case)) as step:
+        frame, summary = ranges(case, slack, workers, step)
+        frame.to_csv(folder / "ranges.csv", index=False)
+        (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (folder / "figures").mkdir()
+        for chart in analysis_figures("ranges", frame):
+            chart.figure.savefig(folder / "figures" / "ranges.png", dpi=150)
+    click.echo(show(frame))
+    click.echo(firm_and_loose(frame))
+    click.echo(f"Ranges: {target}")

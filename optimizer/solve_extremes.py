@@ -1,0 +1,152 @@
+"""The solve layer of near-optimal ranges: the extremes of key decisions within a cost budget.
+
+`solve_reference` solves the study once: its plan (every variable's value), its cost, its
+key decisions (formulation.decisions, shares of this plan's consumption) and their values. `extremes` then, in one model
+handed to HiGHS once, adds the near-optimality row
+
+    objective(x) ≤ objective* + slack·|objective*|      (in the model's money: million EUR)
+
+and for each (decision, sense) swaps the objective for the decision's expression, minimised
+or maximised, each run started from the reference plan (a MIP start, which the row keeps
+feasible). Integers stay integers: every extreme is a MIP, solved to a relative `gap`
+within a time limit; the best plan found and the solver's bound are both returned.
+
+objective* is the reference solve's incumbent, within its own MIP gap of the optimum, so the
+plans counted are those within slack of that plan's cost: every plan within slack of the
+true optimum among them.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
+
+from .case import Case
+from .formulation import build_model
+from . import results
+from .formulation.decisions import Decision, decision_expression, key_decisions
+from .solve import SOLVED, STATUS, solve_model, to_highs
+
+log = logging.getLogger(__name__)
+SENSES = {"min": highspy.ObjSense.kMinimize, "max": highspy.ObjSense.kMaximize}
+
+
+@dataclass
+class Reference:
+    """The study solved once: status, cost [EUR], gap, plan and chosen decision values."""
+
+    status: str
+    objective_eur: float | None
+    mip_gap: float | None
+    values: np.ndarray          # every variable's value, in the model's variable order
+    decisions: list[Decision]   # the key decisions, their shares scaled by this plan
+    chosen: list[float]         # per decision, expression / divisor
+
+
+def _variables(model: pyo.ConcreteModel) -> list:
+    return list(model.component_data_objects(pyo.Var, descend_into=True))
+
+
+def expected_consumption(case: Case, model: pyo.ConcreteModel) -> dict[str, float]:
+    """Σ_w p_w Σ_y consumption[m,y,w] of the plan loaded in `model`, per material [t]."""
+    by_scenario = results.consumption(case, results.flows(case, model))
+    weight = by_scenario.index.get_level_values("scenario").map(dict(model.probability.items()))
+    return (by_scenario * weight).groupby(level="material").sum().to_dict()
+
+
+def solve_reference(case: Case) -> Reference:
+    """Solve the study as it is; return its plan, its key decisions and their values."""
+    model = build_model(case)
+    outcome = solve_model(model, case.study.solver)
+    if not outcome.has_plan:
+        return Reference(outcome.status, None, None, np.zeros(0), [], [])
+    values = np.array([v.value or 0.0 for v in _variables(model)])
+    decisions = key_decisions(case, expected_consumption(case, model))
+    chosen = [pyo.value(decision_expression(model, case, d)) / d.divisor for d in decisions]
+    return Reference(outcome.status, outcome.objective, outcome.mip_gap, values, decisions,
+                     chosen)
+
+
+def _objective(expr, position: dict[int, int], columns: int, sense: str):
+    """(cost vector, constant): `expr` over HiGHS' columns. A variable in no row and not in
+    the objective never reached HiGHS; it is free within its bounds, so it adds the bound
+    that favours `sense`."""
+    repn = generate_standard_repn(expr, compute_values=True)
+    costs, constant = np.zeros(columns), float(repn.constant)
+    for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+        j = position.get(id(var))
+        if j is not None:
+            costs[j] += coef
+            continue
+        upward = (coef > 0) == (sense == "max")
+        bound = var.ub if upward else var.lb
+        if bound is None:
+            raise ValueError(f"{var.name} is unbounded and in no row: its range is unbounded")
+        constant += coef * bound
+    return costs, constant
+
+
+def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[Decision, str]],
+             gap: float, time_limit_s: float) -> list[tuple[float, float, str]]:
+    """[(value, bound, status)] of each (decision, 'min'|'max') over the plans within `slack`.
+
+    value is expression / divisor in the best plan found (NaN without one), a value some plan
+    within slack takes; bound is the solver's proof: no such plan goes beyond it. status is
+    that of the MIP: optimal (value within `gap` of bound), feasible (time limit). Solver
+    threads and seed come from the case's study.
+    """
+    model = build_model(case)
+    for var, x in zip(_variables(model), reference.values):
+        var.set_value(x, skip_validation=True)
+    handover = to_highs(model)
+    h, columns = handover.highs, handover.columns
+    lp = h.getLp()
+    cost = np.asarray(lp.col_cost_)
+    budget = (reference.objective_eur + slack * abs(reference.objective_eur)) \
+        / model.eur_per_objective_unit - lp.offset_
+    used = np.flatnonzero(cost)
+    h.addRow(-highspy.kHighsInf, budget, len(used), used.astype(np.int32), cost[used])
+    start = np.array([round(v.value or 0.0) if v.is_integer() else (v.value or 0.0)
+                      for v in columns])
+    position = {id(v): j for j, v in enumerate(columns)}
+    everything = np.arange(len(columns), dtype=np.int32)
+    settings = case.study.solver
+    for key, value in {"threads": int(settings.threads), "time_limit": float(time_limit_s),
+                       "mip_rel_gap": float(gap), "random_seed": int(settings.seed)}.items():
+        h.setOptionValue(key, value)
+    h.changeObjectiveOffset(0.0)
+    mip = any(v.is_integer() for v in columns)
+    found = []
+    for decision, sense in jobs:
+        costs, constant = _objective(decision_expression(model, case, decision), position,
+                                     len(columns), sense)
+        h.changeColsCost(len(columns), everything, costs)
+        h.changeObjectiveSense(SENSES[sense])
+        warm = highspy.HighsSolution()
+        warm.col_value = start.tolist()
+        warm.value_valid = True
+        h.setSolution(warm)          # after every model change, or HiGHS drops it (notes §1.4)
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
+        found.append(_outcome(h, constant, decision, sense, mip))
+    return found
+
+
+def _outcome(h: highspy.Highs, constant: float, decision: Decision, sense: str,
+             mip: bool) -> tuple[float, float, str]:
+    info, status = h.getInfo(), STATUS.get(h.getModelStatus(), "error")
+    if status == "time_limit" and info.primal_solution_status == 2:
+        status = "feasible"
+    if status not in SOLVED:
+        log.warning("%s %s: %s", sense, decision.label, status)
+        return float("nan"), float("nan"), status
+    value = info.objective_function_value
+    bound = info.mip_dual_bound if mip else value
+    if status != "optimal":
+        log.warning("%s %s: time limit, %g found, bound %g", sense, decision.label,
+                    (value + constant) / decision.divisor, (bound + constant) / decision.divisor)
+    return (value + constant) / decision.divisor, (bound + constant) / decision.divisor, status
