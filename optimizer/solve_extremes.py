@@ -9,7 +9,10 @@ handed to HiGHS once, adds the near-optimality row
 and for each (decision, sense) swaps the objective for the decision's expression, minimised
 or maximised, each run started from the reference plan (a MIP start, which the row keeps
 feasible). Integers stay integers: every extreme is a MIP, solved to a relative `gap`
-within a time limit; the best plan found and the solver's bound are both returned.
+within a time limit; the best plan found and the solver's bound are both returned. Each MIP
+starts from the LP with the units held at the chosen plan, minimised or maximised alike: a
+plan within slack that HiGHS' own heuristics may take long to find (a stock thousands of
+tonnes larger, say), so that a MIP stopped by its time limit still reports a fair value.
 
 objective* is the reference solve's incumbent, within its own MIP gap of the optimum, so the
 plans counted are those within slack of that plan's cost: every plan within slack of the
@@ -29,7 +32,7 @@ from .case import Case
 from .formulation import build_model
 from . import results
 from .formulation.decisions import Decision, decision_expression, key_decisions
-from .solve import SOLVED, STATUS, solve_model, to_highs
+from .solve import MS, SOLVED, STATUS, solve_model, to_highs
 
 log = logging.getLogger(__name__)
 SENSES = {"min": highspy.ObjSense.kMinimize, "max": highspy.ObjSense.kMaximize}
@@ -119,25 +122,59 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
                        "mip_rel_gap": float(gap), "random_seed": int(settings.seed)}.items():
         h.setOptionValue(key, value)
     h.changeObjectiveOffset(0.0)
-    mip = any(v.is_integer() for v in columns)
+    integers = IntegersHeld(h, [v.is_integer() for v in columns], start)
     found = []
     for decision, sense in jobs:
         costs, constant = _objective(decision_expression(model, case, decision), position,
                                      len(columns), sense)
         h.changeColsCost(len(columns), everything, costs)
         h.changeObjectiveSense(SENSES[sense])
-        warm = highspy.HighsSolution()
-        warm.col_value = start.tolist()
-        warm.value_valid = True
-        h.setSolution(warm)          # after every model change, or HiGHS drops it (notes §1.4)
-        highspy.Highs.resetGlobalScheduler(True)
-        h.run()
-        found.append(_outcome(h, constant, decision, sense, mip))
+        first = start
+        if integers.any:     # the LP with the chosen units: a plan within slack, quickly
+            integers.hold(True)
+            _run(h, start)
+            if h.getModelStatus() == MS.kOptimal:
+                first = np.asarray(h.getSolution().col_value)
+            integers.hold(False)
+        _run(h, first)
+        found.append(_outcome(h, constant, decision, sense, integers.any, costs @ first))
     return found
 
 
-def _outcome(h: highspy.Highs, constant: float, decision: Decision, sense: str,
-             mip: bool) -> tuple[float, float, str]:
+def _run(h: highspy.Highs, start: np.ndarray) -> None:
+    """Run from `start`, given after every model change or HiGHS drops it (notes §1.4)."""
+    warm = highspy.HighsSolution()
+    warm.col_value = start.tolist()
+    warm.value_valid = True
+    h.setSolution(warm)
+    highspy.Highs.resetGlobalScheduler(True)
+    h.run()
+
+
+class IntegersHeld:
+    """Switch the integer columns between integers within their bounds and continuous
+    columns held at the chosen plan's values (an LP)."""
+
+    def __init__(self, h: highspy.Highs, integer: list[bool], start: np.ndarray):
+        self.h, self.index = h, np.flatnonzero(integer).astype(np.int32)
+        lp = h.getLp()
+        self.lower = np.asarray(lp.col_lower_)[self.index]
+        self.upper = np.asarray(lp.col_upper_)[self.index]
+        self.values = start[self.index]
+        self.any = len(self.index) > 0
+
+    def hold(self, on: bool) -> None:
+        kind = highspy.HighsVarType.kContinuous if on else highspy.HighsVarType.kInteger
+        n = len(self.index)
+        self.h.changeColsIntegrality(n, self.index, np.array([kind] * n))
+        self.h.changeColsBounds(n, self.index, self.values if on else self.lower,
+                                self.values if on else self.upper)
+
+
+def _outcome(h: highspy.Highs, constant: float, decision: Decision, sense: str, mip: bool,
+             started: float) -> tuple[float, float, str]:
+    """(value, bound, status) of the last run; `started` is the value of the plan it started
+    from, kept should the solver have found nothing better (or dropped the start)."""
     info, status = h.getInfo(), STATUS.get(h.getModelStatus(), "error")
     if status == "time_limit" and info.primal_solution_status == 2:
         status = "feasible"
@@ -145,6 +182,7 @@ def _outcome(h: highspy.Highs, constant: float, decision: Decision, sense: str,
         log.warning("%s %s: %s", sense, decision.label, status)
         return float("nan"), float("nan"), status
     value = info.objective_function_value
+    value = max(value, started) if sense == "max" else min(value, started)
     bound = info.mip_dual_bound if mip else value
     if status != "optimal":
         log.warning("%s %s: time limit, %g found, bound %g", sense, decision.label,
