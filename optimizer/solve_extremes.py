@@ -9,10 +9,12 @@ handed to HiGHS once, adds the near-optimality row
 and for each (decision, sense) swaps the objective for the decision's expression, minimised
 or maximised, each run started from the reference plan (a MIP start, which the row keeps
 feasible). Integers stay integers: every extreme is a MIP, solved to a relative `gap`
-within a time limit; the best plan found and the solver's bound are both returned. Each MIP
-starts from the LP with the units held at the chosen plan, minimised or maximised alike: a
-plan within slack that HiGHS' own heuristics may take long to find (a stock thousands of
-tonnes larger, say), so that a MIP stopped by its time limit still reports a fair value.
+within a time limit; the best plan found and the proven bound are both returned. Two LPs
+come first, each by primal simplex from a basis of the study's own objective: the LP with
+the units held at the chosen plan (its optimum is a plan within slack, which HiGHS' own
+heuristics may take long to find: a stock thousands of tonnes larger, say) and the LP
+relaxation (its optimum bounds the MIP's). Where the two agree within `gap` the extreme is
+proven without the MIP; otherwise the MIP runs from the held LP's plan.
 
 objective* is the reference solve's incumbent, within its own MIP gap of the optimum, so the
 plans counted are those within slack of that plan's cost: every plan within slack of the
@@ -36,6 +38,7 @@ from .solve import MS, SOLVED, STATUS, solve_model, to_highs
 
 log = logging.getLogger(__name__)
 SENSES = {"min": highspy.ObjSense.kMinimize, "max": highspy.ObjSense.kMaximize}
+DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4     # HiGHS option simplex_strategy (1: its default)
 
 
 @dataclass
@@ -122,22 +125,20 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
                        "mip_rel_gap": float(gap), "random_seed": int(settings.seed)}.items():
         h.setOptionValue(key, value)
     h.changeObjectiveOffset(0.0)
-    integers = IntegersHeld(h, [v.is_integer() for v in columns], start)
+    forms = Forms(h, [v.is_integer() for v in columns], start)
     found = []
     for decision, sense in jobs:
         costs, constant = _objective(decision_expression(model, case, decision), position,
                                      len(columns), sense)
         h.changeColsCost(len(columns), everything, costs)
         h.changeObjectiveSense(SENSES[sense])
-        first = start
-        if integers.any:     # the LP with the chosen units: a plan within slack, quickly
-            integers.hold(True)
-            _run(h, start)
-            if h.getModelStatus() == MS.kOptimal:
-                first = np.asarray(h.getSolution().col_value)
-            integers.hold(False)
-        _run(h, first)
-        found.append(_outcome(h, constant, decision, sense, integers.any, costs @ first))
+        value, bound, status = forms.extreme(sense, costs, gap)
+        if status != "optimal":
+            log.warning("%s %s: %s, %g found, bound %g", sense, decision.label, status,
+                        (value + constant) / decision.divisor,
+                        (bound + constant) / decision.divisor)
+        found.append(((value + constant) / decision.divisor,
+                      (bound + constant) / decision.divisor, status))
     return found
 
 
@@ -151,40 +152,77 @@ def _run(h: highspy.Highs, start: np.ndarray) -> None:
     h.run()
 
 
-class IntegersHeld:
-    """Switch the integer columns between integers within their bounds and continuous
-    columns held at the chosen plan's values (an LP)."""
+class Forms:
+    """The model in three forms: the MIP; `held`, the LP with the integer columns held at
+    the chosen plan, whose optima are plans within slack; `relaxed`, the LP relaxation, whose
+    optima bound the MIP's. Each LP runs by primal simplex from the optimal basis of the
+    study's own objective in that form, which the budget row leaves primal feasible."""
 
     def __init__(self, h: highspy.Highs, integer: list[bool], start: np.ndarray):
-        self.h, self.index = h, np.flatnonzero(integer).astype(np.int32)
+        self.h, self.start = h, start
+        self.index = np.flatnonzero(integer).astype(np.int32)
         lp = h.getLp()
         self.lower = np.asarray(lp.col_lower_)[self.index]
         self.upper = np.asarray(lp.col_upper_)[self.index]
         self.values = start[self.index]
-        self.any = len(self.index) > 0
+        self.bases = {}
+        if len(self.index):
+            for form in ("held", "relaxed"):
+                if self._lp(form) is not None:
+                    self.bases[form] = h.getBasis()
+            self.set("mip")
 
-    def hold(self, on: bool) -> None:
-        kind = highspy.HighsVarType.kContinuous if on else highspy.HighsVarType.kInteger
+    def set(self, form: str) -> None:
         n = len(self.index)
+        kind = highspy.HighsVarType.kInteger if form == "mip" else \
+            highspy.HighsVarType.kContinuous
         self.h.changeColsIntegrality(n, self.index, np.array([kind] * n))
-        self.h.changeColsBounds(n, self.index, self.values if on else self.lower,
-                                self.values if on else self.upper)
+        held = form == "held"
+        self.h.changeColsBounds(n, self.index, self.values if held else self.lower,
+                                self.values if held else self.upper)
+
+    def _lp(self, form: str) -> np.ndarray | None:
+        """The current objective's optimum in an LP form (None if it does not solve)."""
+        self.set(form)
+        if form in self.bases:
+            self.h.setBasis(self.bases[form])
+            self.h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+        highspy.Highs.resetGlobalScheduler(True)
+        self.h.run()
+        self.h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
+        if self.h.getModelStatus() != MS.kOptimal:
+            return None
+        return np.asarray(self.h.getSolution().col_value)
+
+    def extreme(self, sense: str, costs: np.ndarray, gap: float) -> tuple[float, float, str]:
+        """(value, bound, status) of the current objective: the best plan found and what no
+        plan goes beyond. The MIP runs, from the held LP's plan, only when the held and the
+        relaxed LPs do not already agree within `gap`."""
+        better = max if sense == "max" else min
+        tighter = min if sense == "max" else max
+        if not len(self.index):                     # an LP: one run settles it
+            _run(self.h, self.start)
+            status = STATUS.get(self.h.getModelStatus(), "error")
+            value = self.h.getInfo().objective_function_value if status == "optimal" \
+                else float("nan")
+            return value, value, status
+        held = self._lp("held")
+        plan = held if held is not None else self.start
+        value = float(costs @ plan)
+        relaxed = self._lp("relaxed")
+        bound = float(costs @ relaxed) if relaxed is not None else \
+            (float("inf") if sense == "max" else float("-inf"))
+        self.set("mip")
+        if _close(value, bound, gap):
+            return value, bound, "optimal"
+        _run(self.h, plan)
+        info, status = self.h.getInfo(), STATUS.get(self.h.getModelStatus(), "error")
+        if info.primal_solution_status == 2:
+            value = better(value, info.objective_function_value)
+        if status in SOLVED or status == "time_limit":
+            bound = tighter(bound, info.mip_dual_bound)
+        return value, bound, "optimal" if _close(value, bound, gap) else "feasible"
 
 
-def _outcome(h: highspy.Highs, constant: float, decision: Decision, sense: str, mip: bool,
-             started: float) -> tuple[float, float, str]:
-    """(value, bound, status) of the last run; `started` is the value of the plan it started
-    from, kept should the solver have found nothing better (or dropped the start)."""
-    info, status = h.getInfo(), STATUS.get(h.getModelStatus(), "error")
-    if status == "time_limit" and info.primal_solution_status == 2:
-        status = "feasible"
-    if status not in SOLVED:
-        log.warning("%s %s: %s", sense, decision.label, status)
-        return float("nan"), float("nan"), status
-    value = info.objective_function_value
-    value = max(value, started) if sense == "max" else min(value, started)
-    bound = info.mip_dual_bound if mip else value
-    if status != "optimal":
-        log.warning("%s %s: time limit, %g found, bound %g", sense, decision.label,
-                    (value + constant) / decision.divisor, (bound + constant) / decision.divisor)
-    return (value + constant) / decision.divisor, (bound + constant) / decision.divisor, status
+def _close(value: float, bound: float, gap: float) -> bool:
+    return abs(bound - value) <= gap * max(abs(value), abs(bound)) + 1e-6
