@@ -23,6 +23,7 @@ true optimum among them.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import highspy
@@ -121,11 +122,11 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
     position = {id(v): j for j, v in enumerate(columns)}
     everything = np.arange(len(columns), dtype=np.int32)
     settings = case.study.solver
-    for key, value in {"threads": int(settings.threads), "time_limit": float(time_limit_s),
-                       "mip_rel_gap": float(gap), "random_seed": int(settings.seed)}.items():
+    for key, value in {"threads": int(settings.threads), "mip_rel_gap": float(gap),
+                       "random_seed": int(settings.seed)}.items():
         h.setOptionValue(key, value)
     h.changeObjectiveOffset(0.0)
-    forms = Forms(h, [v.is_integer() for v in columns], start)
+    forms = Forms(h, [v.is_integer() for v in columns], start, float(time_limit_s))
     found = []
     for decision, sense in jobs:
         costs, constant = _objective(decision_expression(model, case, decision), position,
@@ -142,12 +143,15 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
     return found
 
 
-def _run(h: highspy.Highs, start: np.ndarray) -> None:
-    """Run from `start`, given after every model change or HiGHS drops it (notes §1.4)."""
-    warm = highspy.HighsSolution()
-    warm.col_value = start.tolist()
-    warm.value_valid = True
-    h.setSolution(warm)
+def _run(h: highspy.Highs, seconds: float, start: np.ndarray | None = None) -> None:
+    """Run (from `start`, given after every model change or HiGHS drops it: notes §1.4),
+    for at most `seconds` more: HiGHS' time_limit counts the instance's total run time."""
+    if start is not None:
+        warm = highspy.HighsSolution()
+        warm.col_value = start.tolist()
+        warm.value_valid = True
+        h.setSolution(warm)
+    h.setOptionValue("time_limit", h.getRunTime() + seconds)
     highspy.Highs.resetGlobalScheduler(True)
     h.run()
 
@@ -158,8 +162,9 @@ class Forms:
     optima bound the MIP's. Each LP runs by primal simplex from the optimal basis of the
     study's own objective in that form, which the budget row leaves primal feasible."""
 
-    def __init__(self, h: highspy.Highs, integer: list[bool], start: np.ndarray):
-        self.h, self.start = h, start
+    def __init__(self, h: highspy.Highs, integer: list[bool], start: np.ndarray,
+                 seconds: float):
+        self.h, self.start, self.seconds = h, start, seconds
         self.index = np.flatnonzero(integer).astype(np.int32)
         lp = h.getLp()
         self.lower = np.asarray(lp.col_lower_)[self.index]
@@ -187,10 +192,10 @@ class Forms:
         if form in self.bases:
             self.h.setBasis(self.bases[form])
             self.h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
-        highspy.Highs.resetGlobalScheduler(True)
-        self.h.run()
+        _run(self.h, self.seconds)
         self.h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
         if self.h.getModelStatus() != MS.kOptimal:
+            log.debug("%s LP: %s", form, self.h.modelStatusToString(self.h.getModelStatus()))
             return None
         return np.asarray(self.h.getSolution().col_value)
 
@@ -201,7 +206,7 @@ class Forms:
         better = max if sense == "max" else min
         tighter = min if sense == "max" else max
         if not len(self.index):                     # an LP: one run settles it
-            _run(self.h, self.start)
+            _run(self.h, self.seconds, self.start)
             status = STATUS.get(self.h.getModelStatus(), "error")
             value = self.h.getInfo().objective_function_value if status == "optimal" \
                 else float("nan")
@@ -215,7 +220,7 @@ class Forms:
         self.set("mip")
         if _close(value, bound, gap):
             return value, bound, "optimal"
-        _run(self.h, plan)
+        _run(self.h, self.seconds, plan)
         info, status = self.h.getInfo(), STATUS.get(self.h.getModelStatus(), "error")
         if info.primal_solution_status == 2:
             value = better(value, info.objective_function_value)
@@ -225,4 +230,6 @@ class Forms:
 
 
 def _close(value: float, bound: float, gap: float) -> bool:
+    if not (math.isfinite(value) and math.isfinite(bound)):
+        return False
     return abs(bound - value) <= gap * max(abs(value), abs(bound)) + 1e-6
