@@ -275,9 +275,10 @@ def ranges_command(study, slack, workers, out):
     import json
 
     from .analysis.parallel import analysis_dir, atomic_folder
-    from .analysis.ranges import firm_and_loose, ranges, solve_count
+    from .analysis.ranges import ranges, solve_count
     from .case import load_case
     from .report import analysis_figures
+    from .report.analyses import firm_and_loose
     from .study import load_study
 
     case = load_case(load_study(_study_path(study)))
@@ -288,7 +289,7 @@ def ranges_command(study, slack, workers, out):
         (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
         (folder / "figures").mkdir()
         for chart in analysis_figures("ranges", frame):
-            chart.figure.savefig(folder / "figures" / "ranges.png", dpi=150)
+            chart.figure.savefig(folder / "figures" / "near_optimal_ranges.png", dpi=150)
     click.echo(show(frame))
     click.echo(firm_and_loose(frame))
     click.echo(f"Ranges: {target}")

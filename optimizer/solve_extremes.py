@@ -1,8 +1,8 @@
 """The solve layer of near-optimal ranges: the extremes of key decisions within a cost budget.
 
 `solve_reference` solves the study once: its plan (every variable's value), its cost, its
-key decisions (formulation.decisions, shares of this plan's consumption) and their values. `extremes` then, in one model
-handed to HiGHS once, adds the near-optimality row
+key decisions (formulation.decisions, shares of this plan's consumption) and their values.
+`extremes` then, in one model handed to HiGHS once, adds the near-optimality row
 
     objective(x) ≤ objective* + slack·|objective*|      (in the model's money: million EUR)
 

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 import optimizer
 from optimizer.analysis.ranges import COLUMNS, firm, ranges, solve_count
 from optimizer.cli import main
+from optimizer.report.analyses import firm_and_loose
 from conftest import one_material, write_dataset, write_study
 
 EUR_PER_UNIT_EXTRA = 30_000.0
@@ -113,7 +114,20 @@ def test_cli_writes_ranges_and_a_figure_into_a_new_folder(study, tmp_path):
     table = pd.read_csv(out / "ranges.csv")
     assert list(table.columns) == COLUMNS
     assert json.loads((out / "ranges.json").read_text())["slack"] == 0.01
-    assert (out / "figures" / "ranges.png").stat().st_size > 0
-    assert "Loosest" in result.output
+    assert (out / "figures" / "near_optimal_ranges.png").stat().st_size > 0
+    # ranges from zero are the widest against their larger end; then aa, 0.69 to 1
+    assert ("Firm (the same in every plan within the slack): none. Loosest: stock x, "
+            "units mine_ee, contracted x/bb, eu_output x, contracted x/aa.") in result.output
     again = CliRunner().invoke(main, ["ranges", str(study), "--out", str(out)])
     assert again.exit_code != 0
+    page = optimizer.report.write_report(out).read_text()
+    assert "Near-optimal ranges" in page and "Firm (the same in every plan" in page
+
+
+def test_the_sentence_names_firm_decisions_that_act_and_the_loosest_first():
+    frame = pd.DataFrame({
+        "decision": ["stock a", "units f", "units g", "contracted a/cn"],
+        "chosen": [100.0, 0.0, 2.0, 0.5], "min": [99.0, 0.0, 2.0, 0.2],
+        "max": [101.0, 0.0, 2.0, 0.6], "firm": [True, True, True, False]})
+    assert firm_and_loose(frame) == ("Firm (the same in every plan within the slack): "
+                                     "stock a, units g. Loosest: contracted a/cn.")

@@ -123,18 +123,3 @@ def _table(decisions: list[Decision], reference: Reference, found: dict) -> pd.D
                      "proven": low_status == high_status == "optimal",
                      "min_bound": low_bound, "max_bound": high_bound})
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def firm_and_loose(table: pd.DataFrame, limit: int = 6) -> str:
-    """One sentence a planner can repeat: which decisions are firm, which loosest."""
-    def name(r):
-        return r.decision
-    firm_rows = table[table["firm"] & (table["chosen"].abs() > 0)]
-    loose = table[~table["firm"]].assign(width=lambda t: (t["max"] - t["min"])
-                                          / t["unit"].map(FLOOR).combine(t["chosen"].abs(), max))
-    loose = loose.sort_values("width", ascending=False)
-    listed = ", ".join(name(r) for r in firm_rows.head(limit).itertuples()) or "none"
-    loosest = ", ".join(name(r) for r in loose.head(limit).itertuples()) or "none"
-    return (f"Firm (same in every plan within slack): {listed}"
-            + (f" and {len(firm_rows) - limit} more" if len(firm_rows) > limit else "")
-            + f". Loosest: {loosest}.")

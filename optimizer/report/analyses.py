@@ -241,6 +241,21 @@ def ranges(frame: pd.DataFrame) -> Figure:
     return fig
 
 
+def firm_and_loose(frame: pd.DataFrame, limit: int = 6) -> str:
+    """One sentence a planner can repeat: the firm decisions that do something (chosen value
+    not zero) and the loosest ones, by the width of their range against its larger end."""
+    flag = frame["firm"].astype(str).str.lower().eq("true")
+    acting = frame[flag & (frame["chosen"].abs() > 1e-9)]
+    loose = frame[~flag]
+    scale = pd.concat([loose["max"].abs(), loose["min"].abs()], axis=1).max(axis=1)
+    loose = loose.assign(width=(loose["max"] - loose["min"]) / scale.clip(lower=1e-9))
+    loose = loose.sort_values("width", ascending=False, kind="stable")
+    listed = ", ".join(acting["decision"].head(limit)) or "none"
+    more = f" and {len(acting) - limit} more" if len(acting) > limit else ""
+    loosest = ", ".join(loose["decision"].head(limit)) or "none"
+    return f"Firm (the same in every plan within the slack): {listed}{more}. Loosest: {loosest}."
+
+
 DRAW = {"sweep": sweep, "tornado": tornado, "compare": compare, "frontier": frontier,
         "stress": stress, "prioritize": prioritize, "ranges": ranges}
 
@@ -251,4 +266,5 @@ def analysis_figures(kind: str, frame: pd.DataFrame, **columns) -> list[Chart]:
         raise ValueError(f"unknown analysis {kind!r}; expected one of {', '.join(KINDS)}")
     if frame.empty:
         return [Chart(kind, kind.capitalize(), "", note=f"The {kind} table is empty.")]
-    return [Chart(kind, kind.capitalize(), CAPTIONS[kind], DRAW[kind](frame, **columns))]
+    caption = CAPTIONS[kind] + (" " + firm_and_loose(frame) if kind == "ranges" else "")
+    return [Chart(kind, kind.capitalize(), caption, DRAW[kind](frame, **columns))]
