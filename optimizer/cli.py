@@ -225,4 +225,4 @@ def validate(study):
 
 
 # The analysis commands register themselves on `main`.
-from . import cli_analysis  # noqa: E402,F401
+from . import cli_analysis, cli_review  # noqa: E402,F401

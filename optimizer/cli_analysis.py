@@ -1,5 +1,5 @@
 """The analysis commands of `crmplan` (optimizer.analysis): sweep, compare, frontier, value,
-stress, replan, prioritize, saa, backtest. A thin shell, like cli.py, on whose group they
+stress, replan, prioritize, saa (backtest and ranges: cli_review.py). A thin shell, like cli.py, on whose group they
 register."""
 from __future__ import annotations
 
@@ -280,23 +280,3 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
                f"optimality gap <= {bounds['gap_bound_eur']:,.0f} EUR "
                f"({bounds['gap_share']:.2%}) at {level:.0%}")
     click.echo(f"SAA: {target}")
-
-
-@main.command("backtest")
-@click.argument("replays", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@out_option("Analysis folder (must not exist or be empty). Default: "
-            "results/backtest-<timestamp>.")
-@common
-def backtest_command(replays, out):
-    """Replay recorded supply events on the data as they stood then and compare the EU's
-    modelled accessible volume with its observed imports, per event-year. REPLAYS: replay
-    studies (default: every file of models/backtest/)."""
-    from .analysis.backtest import backtest, replay_studies
-    from .report.writer import DEFAULT_ROOT, atomic_folder, run_dir
-
-    frame = backtest(list(replays) or replay_studies())
-    target = out if out is not None else run_dir("backtest", DEFAULT_ROOT)
-    with atomic_folder(target) as folder:
-        frame.to_csv(folder / "backtest.csv", index=False)
-    click.echo(show(frame))
-    click.echo(f"Backtest: {target}")

@@ -1,4 +1,4 @@
-"""Figures of the analyses (sweep, tornado, compare, frontier, stress, prioritize), from
+"""Figures of the analyses (sweep, tornado, compare, frontier, stress, prioritize, ranges), from
 their tables.
 
 The functions read a table generically, so they fit whatever columns an analysis writes:
@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from .charts import COLORS, Chart, eur_scale, new_figure
 
-KINDS = ("sweep", "tornado", "compare", "frontier", "stress", "prioritize")
+KINDS = ("sweep", "tornado", "compare", "frontier", "stress", "prioritize", "ranges")
 MAX_PANELS = 4
 COUNTERS = {"year", "sample", "seed", "run", "index", "id", "draw", "iteration", "weight",
             "bound", "rank_cost", "rank_decisions"}
@@ -41,6 +41,10 @@ CAPTIONS = {
     "prioritize": "The risk-reduction cost curve: each bar is one lever for one material, as "
                   "wide as the expected shortfall it removes on its own (t over the horizon) "
                   "and as high as what it costs per tonne removed; cheapest security first.",
+    "ranges": "Near-optimal ranges: each bar spans the least and the most a key decision takes "
+              "over the plans within the slack of the optimal cost, the dot is the chosen "
+              "plan's value. Firm decisions (bold, marked 'firm') barely move: any plan that "
+              "cheap makes the same choice; a long bar means the choice is loose.",
 }
 
 
@@ -207,8 +211,53 @@ def prioritize(frame: pd.DataFrame) -> Figure:
     return fig
 
 
+RANGE_PANELS = {"share": "share of consumption", "t": "tonnes", "units": "units built"}
+
+
+def ranges(frame: pd.DataFrame) -> Figure:
+    """One panel per unit (shares, tonnes, units): a bar from min to max per decision, a dot
+    at the chosen value; firm decisions named in bold."""
+    units = [u for u in RANGE_PANELS if (frame["unit"] == u).any()]
+    counts = [int((frame["unit"] == u).sum()) for u in units]
+    fig = Figure(figsize=(9.0, 0.2 * sum(counts) + 0.9 * len(units) + 0.6),
+                 layout="constrained")
+    axes = fig.subplots(len(units), 1, squeeze=False, gridspec_kw={"height_ratios": counts})
+    for ax, unit in zip(axes[:, 0], units):
+        rows = frame[frame["unit"] == unit].iloc[::-1]
+        firm = rows["firm"].astype(str).str.lower().eq("true").to_numpy()
+        names = [f"{d} (firm)" if f else d for d, f in zip(rows["decision"], firm)]
+        colors = [COLORS[0] if f else COLORS[1] for f in firm]
+        ax.barh(names, rows["max"] - rows["min"], left=rows["min"], color=colors, height=0.6)
+        ax.scatter(rows["chosen"], names, color="#333333", s=10, zorder=3)
+        for label, f in zip(ax.get_yticklabels(), firm):
+            label.set_fontweight("bold" if f else "normal")
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        if unit == "t" and rows["max"].max() > 100 * max(rows["max"].median(), 1.0):
+            ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_title(RANGE_PANELS[unit], fontsize=10, loc="left")
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def firm_and_loose(frame: pd.DataFrame, limit: int = 6) -> str:
+    """One sentence a planner can repeat: the firm decisions that do something (chosen value
+    not zero) and the loosest ones, by the width of their range against its larger end."""
+    flag = frame["firm"].astype(str).str.lower().eq("true")
+    acting = frame[flag & (frame["chosen"].abs() > 1e-9)]
+    loose = frame[~flag]
+    scale = pd.concat([loose["max"].abs(), loose["min"].abs()], axis=1).max(axis=1)
+    loose = loose.assign(width=(loose["max"] - loose["min"]) / scale.clip(lower=1e-9))
+    loose = loose.sort_values("width", ascending=False, kind="stable")
+    listed = ", ".join(acting["decision"].head(limit)) or "none"
+    more = f" and {len(acting) - limit} more" if len(acting) > limit else ""
+    loosest = ", ".join(loose["decision"].head(limit)) or "none"
+    return f"Firm (the same in every plan within the slack): {listed}{more}. Loosest: {loosest}."
+
+
 DRAW = {"sweep": sweep, "tornado": tornado, "compare": compare, "frontier": frontier,
-        "stress": stress, "prioritize": prioritize}
+        "stress": stress, "prioritize": prioritize, "ranges": ranges}
 
 
 def analysis_figures(kind: str, frame: pd.DataFrame, **columns) -> list[Chart]:
@@ -217,4 +266,5 @@ def analysis_figures(kind: str, frame: pd.DataFrame, **columns) -> list[Chart]:
         raise ValueError(f"unknown analysis {kind!r}; expected one of {', '.join(KINDS)}")
     if frame.empty:
         return [Chart(kind, kind.capitalize(), "", note=f"The {kind} table is empty.")]
-    return [Chart(kind, kind.capitalize(), CAPTIONS[kind], DRAW[kind](frame, **columns))]
+    caption = CAPTIONS[kind] + (" " + firm_and_loose(frame) if kind == "ranges" else "")
+    return [Chart(kind, kind.capitalize(), caption, DRAW[kind](frame, **columns))]

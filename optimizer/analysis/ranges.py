@@ -1,0 +1,125 @@
+"""Near-optimal ranges: how far each key decision can move for a small rise in cost.
+
+Modelling to generate alternatives, as PyPSA's `optimize_mga`: solve the study once (cost
+C*), then over the plans that cost at most C* + slack·|C*|, minimise and maximise each key
+decision (formulation.decisions: stock per material, units built per facility, contracted
+share per country and material, EU output share per material). The min/max problems are
+MIPs and are solved as such, integers kept (solve_extremes): fixing the units at the
+chosen plan would make every units range a point and narrow the others, and relaxing them
+would let fractional plants widen every range; either could call a loose decision firm.
+
+A decision is firm when max − min ≤ tolerance · max(|chosen|, floor of its unit): 5% of
+its chosen value, or of 1 t, 1 unit, or 1 percentage point of demand when the chosen value
+is smaller. Otherwise it is loose: another plan within slack of the optimum differs there.
+
+Solves are spread over worker processes by chunks of (decision, sense) jobs; each worker
+builds and hands over the model once per chunk and swaps only the objective between jobs.
+"""
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from ..case import Case
+from ..formulation.decisions import Decision, key_decisions
+from ..solve_extremes import Reference, extremes, solve_reference
+from .parallel import allocate, run_all
+
+log = logging.getLogger(__name__)
+COLUMNS = ["decision", "kind", "material", "facility", "country", "chosen", "min", "max",
+           "unit", "firm", "proven", "min_bound", "max_bound"]
+FLOOR = {"t": 1.0, "units": 1.0, "share": 0.01}
+TOLERANCE = 0.05
+CHUNKS_PER_WORKER = 3
+GAP = 0.01            # relative MIP gap of each extreme
+TIME_LIMIT_S = 60.0   # per extreme (the study's own limit if lower)
+
+
+def firm(chosen: float, low: float, high: float, unit: str,
+         tolerance: float = TOLERANCE) -> bool:
+    """max − min within `tolerance` of the chosen value's scale (see the module doc)."""
+    return high - low <= tolerance * max(abs(chosen), FLOOR[unit])
+
+
+def solve_count(case: Case) -> int:
+    """How many solves `ranges` makes: the study once, then a min and a max per decision
+    (which decisions there are does not depend on the plan, only their scale does)."""
+    return 1 + 2 * len(key_decisions(case, {}))
+
+
+def _chunk(job: tuple) -> list[tuple[float, float, str]]:
+    case, reference, slack, jobs, threads, gap, time_limit_s = job
+    return extremes(case.with_solver(threads=threads), reference, slack, jobs, gap, time_limit_s)
+
+
+def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress=None,
+           gap: float = GAP, time_limit_s: float = TIME_LIMIT_S) -> tuple[pd.DataFrame, dict]:
+    """(ranges table, summary): every key decision's chosen value, min and max within slack.
+
+    min and max are values some plan within slack takes (the best each MIP found within
+    `gap` and `time_limit_s`); min_bound and max_bound are what the solver proved no such
+    plan goes beyond; proven says both MIPs closed their gap.
+
+    The summary holds the reference cost, its gap, the slack, the counts of firm and loose
+    decisions and of extremes not proven optimal. Raises RuntimeError if the study itself
+    has no plan.
+    """
+    if slack < 0:
+        raise ValueError(f"slack must be non-negative, got {slack}")
+    _, threads = allocate(1, workers)
+    reference = solve_reference(case.with_solver(threads=threads))
+    decisions = reference.decisions
+    if progress:
+        progress()
+    if reference.objective_eur is None:
+        raise RuntimeError(f"the study has no plan ({reference.status}): nothing to range")
+    jobs = [(d, sense) for d in decisions for sense in ("min", "max")]
+    n, threads = allocate(len(jobs), workers)
+    chunks = [jobs[i::n * CHUNKS_PER_WORKER] for i in range(min(len(jobs), n * CHUNKS_PER_WORKER))]
+    limit = min(time_limit_s, case.study.solver.time_limit_s)
+    done = run_all(_chunk, [(case, reference, slack, c, threads, gap, limit) for c in chunks],
+                   n, _per_chunk(progress, chunks))
+    found = {job: result for chunk, results in zip(chunks, done)
+             for job, result in zip(chunk, results)}
+    table = _table(decisions, reference, found)
+    summary = {"slack": slack, "objective_eur": reference.objective_eur,
+               "budget_eur": reference.objective_eur + slack * abs(reference.objective_eur),
+               "mip_gap": reference.mip_gap, "decisions": len(table),
+               "firm": int(table["firm"].sum()), "loose": int((~table["firm"]).sum()),
+               "not_proven": int((~table["proven"]).sum()), "solves": 1 + len(jobs),
+               "workers": n, "gap": gap, "time_limit_s": limit}
+    log.info("ranges: %d decisions, %d firm, over %d solves", len(table), summary["firm"],
+             summary["solves"])
+    return table, summary
+
+
+def _per_chunk(progress, chunks):
+    """A progress callback that counts the solves of each finished chunk (in order of
+    completion, chunks are of nearly equal size)."""
+    if progress is None:
+        return None
+    size = iter([len(c) for c in chunks])
+
+    def step():
+        for _ in range(next(size, 0)):
+            progress()
+    return step
+
+
+def _table(decisions: list[Decision], reference: Reference, found: dict) -> pd.DataFrame:
+    rows = []
+    for d, chosen in zip(decisions, reference.chosen):
+        (low, low_bound, low_status), (high, high_bound, high_status) = \
+            found[d, "min"], found[d, "max"]
+        # the chosen plan is feasible for both: a solver tolerance may put it a hair outside
+        low, high = min(low, chosen), max(high, chosen)
+        low_bound, high_bound = min(low_bound, low), max(high_bound, high)
+        chosen = 0.0 if abs(chosen) < 1e-9 else chosen
+        rows.append({"decision": d.label, "kind": d.kind, "material": d.material,
+                     "facility": d.facility, "country": d.country, "chosen": chosen,
+                     "min": low, "max": high, "unit": d.unit,
+                     "firm": firm(chosen, low, high, d.unit),
+                     "proven": low_status == high_status == "optimal",
+                     "min_bound": low_bound, "max_bound": high_bound})
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,67 @@
+"""The commands of `crmplan` that review a model against the world: backtest (recorded events
+replayed on the data as they stood) and ranges (which decisions the cost pins down). A thin
+shell, like cli.py, on whose group they register."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import _study_path, common, main, study_argument
+from .cli_options import ProgressDisplay, analysis_options, out_option, show
+
+
+@main.command("backtest")
+@click.argument("replays", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@out_option("Analysis folder (must not exist or be empty). Default: "
+            "results/backtest-<timestamp>.")
+@common
+def backtest_command(replays, out):
+    """Replay recorded supply events on the data as they stood then and compare the EU's
+    modelled accessible volume with its observed imports, per event-year. REPLAYS: replay
+    studies (default: every file of models/backtest/)."""
+    from .analysis.backtest import backtest, replay_studies
+    from .report.writer import DEFAULT_ROOT, atomic_folder, run_dir
+
+    frame = backtest(list(replays) or replay_studies())
+    target = out if out is not None else run_dir("backtest", DEFAULT_ROOT)
+    with atomic_folder(target) as folder:
+        frame.to_csv(folder / "backtest.csv", index=False)
+    click.echo(show(frame))
+    click.echo(f"Backtest: {target}")
+
+
+@main.command("ranges")
+@study_argument
+@click.option("--slack", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
+              help="Cost allowance over the optimum, as a fraction (0.01: plans within 1%).")
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0.1), default=60.0,
+              show_default=True, help="Seconds per min/max MIP; one stopped early reports "
+              "the best plan found and the proven bound.")
+@analysis_options
+@common
+def ranges_command(study, slack, time_limit_s, workers, out):
+    """Near-optimal ranges: each key decision's min and max over the plans of STUDY that
+    cost at most (1 + SLACK) times the optimum, and which decisions are firm."""
+    import json
+
+    from .analysis.parallel import analysis_dir
+    from .report.writer import atomic_folder
+    from .analysis.ranges import ranges, solve_count
+    from .case import load_case
+    from .report import analysis_figures
+    from .report.analyses import firm_and_loose
+    from .study import load_study
+
+    case = load_case(load_study(_study_path(study)))
+    target = analysis_dir(case.study.name, "ranges", out)
+    with atomic_folder(target) as folder, ProgressDisplay("solves", solve_count(case)) as step:
+        frame, summary = ranges(case, slack, workers, step, time_limit_s=time_limit_s)
+        frame.to_csv(folder / "ranges.csv", index=False)
+        (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (folder / "figures").mkdir()
+        for chart in analysis_figures("ranges", frame):
+            chart.figure.savefig(folder / "figures" / "near_optimal_ranges.png", dpi=150)
+    click.echo(show(frame))
+    click.echo(firm_and_loose(frame))
+    click.echo(f"Ranges: {target}")
