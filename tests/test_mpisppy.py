@@ -32,7 +32,7 @@ from optimizer.mpisppy import solve as ph_solve  # noqa: E402
 from optimizer.mpisppy.lean_highs import NAME  # noqa: E402
 from optimizer.study import load_study  # noqa: E402
 from test_hand_optima import fractile_case  # noqa: E402
-from test_signals import slow_study, start  # noqa: E402,F401 - slow_study: a fixture
+from test_signals import slow_study, start, stop_after  # noqa: E402,F401 - slow_study: a fixture
 
 GAP = 0.01
 
@@ -158,18 +158,8 @@ def processes_naming(text: str) -> list[str]:
 
 def test_ctrl_c_stops_the_ranks_and_leaves_nothing(slow_study, tmp_path):
     proc = start(tmp_path, "solve", str(slow_study), "--engine", "mpisppy", "--ranks", "2")
-    try:
-        for line in proc.stderr:
-            if "PH on 2 ranks" in line:
-                break
-        time.sleep(1)                                     # the ranks build their scenarios
-        assert proc.poll() is None
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=2) == 130
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # 1 s after PH starts: the ranks build their scenarios
+    assert stop_after(proc, "PH on 2 ranks", 1, signal.SIGINT) == 130
     scratch = tmp_path / "tmp"                            # the ranks' files were in there
     for _ in range(20):                                   # SIGKILLed ranks take a moment
         if not processes_naming(str(scratch)):

@@ -40,23 +40,30 @@ def start(tmp_path, *args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
 
 
+def stop_after(proc: subprocess.Popen, marker: str, delay: float, signum: int) -> int:
+    """Send `signum` `delay` seconds after `marker` appears on the run's stderr and return its
+    exit status, which must come within 2 s. A run that a failed check leaves going is killed."""
+    try:
+        for line in proc.stderr:
+            if marker in line:
+                break
+        time.sleep(delay)
+        assert proc.poll() is None, f"the run ended before the signal ({marker!r})"
+        proc.send_signal(signum)
+        return proc.wait(timeout=2)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_highs_and_leaves_nothing(slow_study, tmp_path, signum, status):
     parent, scratch = tmp_path / "results", tmp_path / "tmp"
     proc = start(tmp_path, "solve", str(slow_study))
-    try:
-        for line in proc.stderr:                      # the log line just before HiGHS runs
-            if "HiGHS: solving" in line:
-                break
-        time.sleep(0.5)                               # into HiGHS's search
-        assert proc.poll() is None, "HiGHS finished before the signal"
-        proc.send_signal(signum)
-        assert proc.wait(timeout=2) == status
-        said = proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # 0.5 s after the log line just before HiGHS runs: into HiGHS's search
+    assert stop_after(proc, "HiGHS: solving", 0.5, signum) == status
+    said = proc.stderr.read()
     assert "stopping HiGHS" in said and "nothing written" in said
     assert list(parent.iterdir()) == [] and list(scratch.iterdir()) == []
 
@@ -65,19 +72,9 @@ def test_a_stopped_analysis_takes_its_workers_along(slow_study, tmp_path):
     """The workers hold the pipe of stderr too: it closes only when they are gone."""
     proc = start(tmp_path, "sweep", str(slow_study), "--param", "policy.max_country_share",
                  "--values", "0.8", "1.0", "--workers", "2")
-    try:
-        for line in proc.stderr:
-            if "2 points on 2 workers" in line:
-                break
-        time.sleep(3)                                 # the workers build and solve
-        assert proc.poll() is None
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=2) == 143
-        proc.communicate(timeout=10)                  # EOF: no worker left writing
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # 3 s after the sweep starts: the workers build and solve
+    assert stop_after(proc, "2 points on 2 workers", 3, signal.SIGTERM) == 143
+    proc.communicate(timeout=10)                      # EOF: no worker left writing
     assert list((tmp_path / "results").iterdir()) == []
 
 
