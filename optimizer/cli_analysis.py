@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from .cli import DEFAULT_STUDY, _study_path, common, main, study_argument
-from .cli_options import Greedy, ProgressDisplay, analysis_options, out_option, show
+from .cli_options import (Greedy, ProgressDisplay, analysis_options, out_option, save_figure,
+                          show)
 from .errors import InputError
 
 
@@ -217,7 +218,6 @@ def prioritize_command(study, workers, out):
     from .analysis.parallel import analysis_dir
     from .analysis.prioritize import prioritize, solve_count
     from .case import load_case
-    from .report import analysis_figures
     from .report.writer import atomic_folder
     from .study import load_study
 
@@ -226,9 +226,7 @@ def prioritize_command(study, workers, out):
     with atomic_folder(target) as folder, ProgressDisplay("solves", solve_count(case)) as step:
         frame = prioritize(case, workers, step)
         frame.to_csv(folder / "prioritize.csv", index=False)
-        (folder / "figures").mkdir()
-        for chart in analysis_figures("prioritize", frame):
-            chart.figure.savefig(folder / "figures" / "cost_curve.png", dpi=150)
+        save_figure(folder, "prioritize", frame, "cost_curve.png")
     click.echo(show(frame))
     click.echo(f"Prioritize: {target}")
 

@@ -84,3 +84,12 @@ class ProgressDisplay:
 
 def show(frame) -> str:
     return frame.to_string(index=False, float_format=lambda x: f"{x:,.6g}")
+
+
+def save_figure(folder: Path, kind: str, frame, name: str) -> None:
+    """The figure of an analysis table (report.analysis_figures) as folder/figures/`name`."""
+    from .report import analysis_figures
+
+    (folder / "figures").mkdir()
+    for chart in analysis_figures(kind, frame):
+        chart.figure.savefig(folder / "figures" / name, dpi=150)

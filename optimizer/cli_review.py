@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .cli import _study_path, common, main, study_argument
-from .cli_options import ProgressDisplay, analysis_options, out_option, show
+from .cli_options import ProgressDisplay, analysis_options, out_option, save_figure, show
 
 
 @main.command("backtest")
@@ -49,7 +49,6 @@ def ranges_command(study, slack, time_limit_s, workers, out):
     from .report.writer import atomic_folder
     from .analysis.ranges import ranges, solve_count
     from .case import load_case
-    from .report import analysis_figures
     from .report.analyses import firm_and_loose
     from .study import load_study
 
@@ -59,9 +58,7 @@ def ranges_command(study, slack, time_limit_s, workers, out):
         frame, summary = ranges(case, slack, workers, step, time_limit_s=time_limit_s)
         frame.to_csv(folder / "ranges.csv", index=False)
         (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
-        (folder / "figures").mkdir()
-        for chart in analysis_figures("ranges", frame):
-            chart.figure.savefig(folder / "figures" / "near_optimal_ranges.png", dpi=150)
+        save_figure(folder, "ranges", frame, "near_optimal_ranges.png")
     click.echo(show(frame))
     click.echo(firm_and_loose(frame))
     click.echo(f"Ranges: {target}")
