@@ -1,6 +1,6 @@
 """The analysis commands of `crmplan` (optimizer.analysis): sweep, compare, frontier, value,
-stress, replan, prioritize, saa (backtest and ranges: cli_review.py). A thin shell, like cli.py, on whose group they
-register."""
+stress, replan, prioritize, saa (backtest and ranges: review.py). A thin shell, like app.py,
+on whose group they register."""
 from __future__ import annotations
 
 import sys
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from .cli import DEFAULT_STUDY, _study_path, common, main, study_argument
-from .cli_options import (Greedy, ProgressDisplay, analysis_options, out_option, save_figure,
+from .app import DEFAULT_STUDY, _study_path, common, main, study_argument
+from .options import (Greedy, ProgressDisplay, analysis_options, out_option, save_figure,
                           show)
-from .errors import InputError
+from ..errors import InputError
 
 
 @main.command("sweep")
@@ -38,13 +38,13 @@ def sweep_command(study, params, values, tornado, workers, out):
     """
     import math
 
-    from .analysis import sweep, tornado as one_at_a_time
-    from .analysis.parallel import analysis_dir
-    from .analysis.params import parse_values
-    from .case import load_case
-    from .errors import Problem
-    from .report.writer import atomic_folder
-    from .study import load_study
+    from ..analysis import sweep, tornado as one_at_a_time
+    from ..analysis.parallel import analysis_dir
+    from ..analysis.params import parse_values
+    from ..case import load_case
+    from ..errors import Problem
+    from ..report.writer import atomic_folder
+    from ..study import load_study
 
     lists = [parse_values(v) for v in values]
     if len(lists) != len(params) or (tornado and any(len(v) != 2 for v in lists)):
@@ -74,11 +74,11 @@ def compare_command(study, strategies, workers, out):
     """Strategies side by side on STUDY's data. STRATEGY: a strategy file, a name in
     models/strategies/, or a preset study of models/ (default: every file of
     models/strategies/). The study's own optimum comes first."""
-    from .analysis import available, compare, load_strategy
-    from .analysis.parallel import analysis_dir
-    from .case import load_case
-    from .report.writer import atomic_folder
-    from .study import load_study
+    from ..analysis import available, compare, load_strategy
+    from ..analysis.parallel import analysis_dir
+    from ..case import load_case
+    from ..report.writer import atomic_folder
+    from ..study import load_study
 
     base = load_study(_study_path(study))
     chosen = [load_strategy(name, base) for name in strategies or available(base)]
@@ -102,11 +102,11 @@ def compare_command(study, strategies, workers, out):
 @common
 def frontier_command(study, risk, material, points, workers, out):
     """The expected-cost / risk Pareto frontier of STUDY (epsilon-constraint)."""
-    from .analysis import frontier
-    from .analysis.parallel import analysis_dir
-    from .case import load_case
-    from .report.writer import atomic_folder
-    from .study import load_study
+    from ..analysis import frontier
+    from ..analysis.parallel import analysis_dir
+    from ..case import load_case
+    from ..report.writer import atomic_folder
+    from ..study import load_study
 
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "frontier", out)
@@ -123,11 +123,11 @@ def frontier_command(study, risk, material, points, workers, out):
 @common
 def value_command(study, workers, out):
     """The value of the stochastic solution (VSS) and of perfect information (EVPI)."""
-    from .analysis import stochastic_value
-    from .analysis.parallel import analysis_dir
-    from .case import load_case
-    from .report.writer import atomic_folder
-    from .study import load_study
+    from ..analysis import stochastic_value
+    from ..analysis.parallel import analysis_dir
+    from ..case import load_case
+    from ..report.writer import atomic_folder
+    from ..study import load_study
 
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "value", out)
@@ -156,9 +156,9 @@ def value_command(study, workers, out):
 def stress_command(source, samples, seed, events, training, level, out):
     """Hold the plan of SOURCE (a study, solved first, or a run folder) and solve its second
     stage in Monte Carlo disruption samples it never saw."""
-    from .analysis import load_events, plan_of, stress
-    from .analysis.parallel import analysis_dir
-    from .report.writer import atomic_folder
+    from ..analysis import load_events, plan_of, stress
+    from ..analysis.parallel import analysis_dir
+    from ..report.writer import atomic_folder
 
     case, plan = plan_of(source or DEFAULT_STUDY)
     target = analysis_dir(case.study.name, "stress", out)
@@ -181,12 +181,12 @@ def stress_command(source, samples, seed, events, training, level, out):
 @common
 def replan_command(run_dir, year, new_study, out):
     """Re-optimise the plan of RUN_DIR from YEAR on, the decisions before YEAR kept."""
-    from .analysis import load_run, plan_from_results, replan
-    from .analysis.parallel import analysis_dir
-    from .case import load_case
-    from .report.text import plain_summary
-    from .report.writer import atomic_folder, write
-    from .study import load_study
+    from ..analysis import load_run, plan_from_results, replan
+    from ..analysis.parallel import analysis_dir
+    from ..case import load_case
+    from ..report.text import plain_summary
+    from ..report.writer import atomic_folder, write
+    from ..study import load_study
 
     old, old_study = load_run(run_dir)
     old_case = load_case(old_study)
@@ -200,7 +200,7 @@ def replan_command(run_dir, year, new_study, out):
     click.echo(f"Changes from {year}:\n" + (show(changes) if len(changes) else "none"))
     click.echo(f"Replan: {target}")
     if results.status == "infeasible":
-        from .diagnostics import summarize_conflicts
+        from ..diagnostics import summarize_conflicts
         click.echo("Infeasible with the decisions before the replan year held; these policy "
                    "rows cannot all be met:", err=True)
         for line in summarize_conflicts(results.conflicts):
@@ -215,11 +215,11 @@ def replan_command(run_dir, year, new_study, out):
 @common
 def prioritize_command(study, workers, out):
     """Rank the levers of every material by euros per tonne of expected shortfall avoided."""
-    from .analysis.parallel import analysis_dir
-    from .analysis.prioritize import prioritize, solve_count
-    from .case import load_case
-    from .report.writer import atomic_folder
-    from .study import load_study
+    from ..analysis.parallel import analysis_dir
+    from ..analysis.prioritize import prioritize, solve_count
+    from ..case import load_case
+    from ..report.writer import atomic_folder
+    from ..study import load_study
 
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "prioritize", out)
@@ -256,12 +256,12 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
     optimality gap and an interval on the optimal expected cost (Mak, Morton and Wood)."""
     import json
 
-    from .analysis.disruptions import load_events
-    from .analysis.parallel import analysis_dir
-    from .analysis.saa import saa
-    from .case import load_case
-    from .report.writer import atomic_folder
-    from .study import load_study
+    from ..analysis.disruptions import load_events
+    from ..analysis.parallel import analysis_dir
+    from ..analysis.saa import saa
+    from ..case import load_case
+    from ..report.writer import atomic_folder
+    from ..study import load_study
 
     case = load_case(load_study(_study_path(study)))
     frame, bounds = saa(case, load_events(events, case), samples, replications, evaluate, seed, level,

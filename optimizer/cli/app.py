@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from .cli_options import out_option
-from .errors import InputError, SettingsError
-from .report.writer import OutputExists, OutputFailed, OutputUnwritable
+from .options import out_option
+from ..errors import InputError, SettingsError
+from ..report.writer import OutputExists, OutputFailed, OutputUnwritable
 
 DEFAULT_STUDY = Path("models") / "default.yaml"
 log = logging.getLogger("optimizer")
@@ -149,20 +149,20 @@ def main():
 @common
 def solve(study, out, as_json, with_report, engine, ranks, rel_gap, bundle_size, hub_only):
     """Solve STUDY (default: models/default.yaml) and write its results."""
-    from .diagnostics import summarize_conflicts
-    from .report.text import plain_summary
-    from .report.writer import summary_json, write
-    from .run import solve as run_solve
+    from ..diagnostics import summarize_conflicts
+    from ..report.text import plain_summary
+    from ..report.writer import summary_json, write
+    from ..run import solve as run_solve
 
     if engine == "mpisppy":
-        from .mpisppy import solve as ph_solve
+        from ..mpisppy import solve as ph_solve
         results = ph_solve(_study_path(study), ranks=ranks, rel_gap=rel_gap,
                            bundle_size=bundle_size, hub_only=hub_only)
     else:
         results = run_solve(_study_path(study))
     folder = write(results, out)
     if with_report:
-        from .report.html import write_report
+        from ..report.html import write_report
         write_report(folder)
     if as_json:
         click.echo(summary_json(results))
@@ -183,7 +183,7 @@ def solve(study, out, as_json, with_report, engine, ranks, rel_gap, bundle_size,
 @common
 def report(run_dir, xlsx):
     """Figures, report.html (and results.xlsx) of a finished run or analysis in RUN_DIR."""
-    from .report.html import write_report
+    from ..report.html import write_report
 
     click.echo(f"Report: {write_report(run_dir, xlsx=xlsx)}")
 
@@ -194,7 +194,7 @@ def report(run_dir, xlsx):
 @common
 def export_template(path):
     """An empty input workbook (one sheet per table, units and meanings) at PATH."""
-    from .report.excel import write_template
+    from ..report.excel import write_template
 
     click.echo(f"Template: {write_template(path)}")
 
@@ -205,7 +205,7 @@ def export_template(path):
 @common
 def export_dataset(dataset, path):
     """The CSV dataset folder DATASET as one workbook at PATH (usable as a study's inputs)."""
-    from .report.excel import export_dataset as export
+    from ..report.excel import export_dataset as export
 
     click.echo(f"Workbook: {export(dataset, path)}")
 
@@ -215,14 +215,11 @@ def export_dataset(dataset, path):
 @common
 def validate(study):
     """Check STUDY and its inputs; report every problem; build nothing."""
-    from .case import load_case
-    from .study import load_study
+    from ..case import load_case
+    from ..study import load_study
 
     case = load_case(load_study(_study_path(study)))
     click.echo(f"{case.study.name}: inputs valid ({len(case.materials)} materials, "
                f"{len(case.sources)} sources, {len(case.facilities)} facilities, "
                f"{len(case.scenarios)} scenarios, {len(case.years)} years)")
 
-
-# The analysis commands register themselves on `main`.
-from . import cli_analysis, cli_review  # noqa: E402,F401

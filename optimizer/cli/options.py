@@ -1,4 +1,4 @@
-"""Options and displays shared by the analysis commands (cli_analysis.py)."""
+"""Options and displays shared by the analysis commands (analysis.py, review.py)."""
 from __future__ import annotations
 
 import sys
@@ -37,7 +37,7 @@ class Greedy(click.Option):
 
 def _checked_out(ctx, param, value):
     """--out is refused before any work when it cannot be written (writer.check_out)."""
-    from .report.writer import OutputExists, OutputUnwritable, check_out
+    from ..report.writer import OutputExists, OutputUnwritable, check_out
 
     try:
         check_out(value)
@@ -70,7 +70,7 @@ class ProgressDisplay:
 
     def __enter__(self):
         if not sys.stderr.isatty():
-            from .progress import Progress
+            from ..progress import Progress
 
             return Progress(self.length, self.label)
         self.bar = click.progressbar(length=self.length, label=self.label, file=sys.stderr)
@@ -88,7 +88,7 @@ def show(frame) -> str:
 
 def save_figure(folder: Path, kind: str, frame, name: str) -> None:
     """The figure of an analysis table (report.analysis_figures) as folder/figures/`name`."""
-    from .report import analysis_figures
+    from ..report import analysis_figures
 
     (folder / "figures").mkdir()
     for chart in analysis_figures(kind, frame):

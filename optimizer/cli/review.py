@@ -1,14 +1,14 @@
 """The commands of `crmplan` that review a model against the world: backtest (recorded events
 replayed on the data as they stood) and ranges (which decisions the cost pins down). A thin
-shell, like cli.py, on whose group they register."""
+shell, like app.py, on whose group they register."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from .cli import _study_path, common, main, study_argument
-from .cli_options import ProgressDisplay, analysis_options, out_option, save_figure, show
+from .app import _study_path, common, main, study_argument
+from .options import ProgressDisplay, analysis_options, out_option, save_figure, show
 
 
 @main.command("backtest")
@@ -20,8 +20,8 @@ def backtest_command(replays, out):
     """Replay recorded supply events on the data as they stood then and compare the EU's
     modelled accessible volume with its observed imports, per event-year. REPLAYS: replay
     studies (default: every file of models/backtest/)."""
-    from .analysis.backtest import backtest, replay_studies
-    from .report.writer import DEFAULT_ROOT, atomic_folder, run_dir
+    from ..analysis.backtest import backtest, replay_studies
+    from ..report.writer import DEFAULT_ROOT, atomic_folder, run_dir
 
     frame = backtest(list(replays) or replay_studies())
     target = out if out is not None else run_dir("backtest", DEFAULT_ROOT)
@@ -45,12 +45,12 @@ def ranges_command(study, slack, time_limit_s, workers, out):
     cost at most (1 + SLACK) times the optimum, and which decisions are firm."""
     import json
 
-    from .analysis.parallel import analysis_dir
-    from .report.writer import atomic_folder
-    from .analysis.ranges import ranges, solve_count
-    from .case import load_case
-    from .report.analyses import firm_and_loose
-    from .study import load_study
+    from ..analysis.parallel import analysis_dir
+    from ..report.writer import atomic_folder
+    from ..analysis.ranges import ranges, solve_count
+    from ..case import load_case
+    from ..report.analyses import firm_and_loose
+    from ..study import load_study
 
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "ranges", out)
