@@ -160,16 +160,19 @@ class Results:
     """A finished run: summary (dict) and DESIGN's output tables as DataFrames.
 
     Tables: builds, stockpile, contracts, flows, shortfall, costs, kpis, duals, and conflicts
-    (the policy rows that must give way, for an infeasible study).
+    (the policy rows that must give way, for an infeasible study). `plan` is the first stage
+    as the solver left it (optimizer.plan.Plan) when the run read it off its model, else None.
     """
 
     TABLES = ("builds", "stockpile", "contracts", "flows", "shortfall", "costs", "kpis", "duals",
               "conflicts")
 
-    def __init__(self, summary: dict, tables: dict[str, pd.DataFrame], solver_log: str = ""):
+    def __init__(self, summary: dict, tables: dict[str, pd.DataFrame], solver_log: str = "",
+                 plan=None):
         self.summary = summary
         self.tables = {name: tables.get(name, empty(name)) for name in self.TABLES}
         self.solver_log = solver_log
+        self.plan = plan
 
     def __getattr__(self, name):
         tables = self.__dict__.get("tables", {})

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
-from pyomo.common.gc_manager import PauseGC
 import pyomo.environ as pyo
 
-from . import diagnostics, kpis, results
+from . import diagnostics, results
 from .case import Case, load_case
 from .firmness import decision_ranges
 from .formulation import build_model
+from .plan import Plan
 from .results import COLUMNS, Results
 from .solve import fixed_lp_duals, solve_model
 from .study import Study, load_study
+from .tables import plan_tables
 
 log = logging.getLogger(__name__)
 # Policy rows that may bind integer unit counts only: (study key, how big one step is).
@@ -80,6 +81,7 @@ def solve_case(case: Case, duals: bool = True,
         return Results(summary, tables, outcome.log)
     start_extract = time.perf_counter()
     tables = plan_tables(case, model)
+    plan = Plan.from_model(model)     # before duals and ranges re-solve the model
     summary["extract_s"] = round(outcome.extract_s + time.perf_counter() - start_extract, 3)
     probability = case.probability
     summary["expected_cost_eur"] = results.expected_cost(tables["costs"], probability)
@@ -94,21 +96,7 @@ def solve_case(case: Case, duals: bool = True,
         summary["within_gap"] = decision_ranges(model, case, outcome.objective, outcome.bound)
         summary["within_gap"]["seconds"] = round(time.perf_counter() - started, 3)
     summary["total_s"] = round(time.perf_counter() - start, 3)
-    return Results(summary, tables, outcome.log)
-
-
-def plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
-    with PauseGC():    # millions of small objects: the collector would scan the whole model
-        return _plan_tables(case, model)
-
-
-def _plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
-    flows = results.flows(case, model)
-    return {"builds": results.builds(case, model),
-            "stockpile": results.stockpile(case, model, flows),
-            "contracts": results.contracts(case, model), "flows": flows,
-            "shortfall": results.shortfall(case, model), "costs": results.costs(model),
-            "kpis": kpis.kpis(case, flows)}
+    return Results(summary, tables, outcome.log, plan)
 
 
 def policy_duals(case: Case, model, objective: float, prepare=None) -> pd.DataFrame:

@@ -30,6 +30,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.contrib.solver.common.results import TerminationCondition as TC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from .study import Solver
@@ -41,6 +42,11 @@ STATUS = {MS.kOptimal: "optimal", MS.kInfeasible: "infeasible",
           MS.kUnboundedOrInfeasible: "infeasible", MS.kUnbounded: "unbounded",
           MS.kTimeLimit: "time_limit", MS.kIterationLimit: "time_limit",
           MS.kSolutionLimit: "time_limit", MS.kInterrupt: "time_limit"}
+# The same statuses for a termination condition of Pyomo's solver interface (a kept model).
+TERMINATION = {TC.convergenceCriteriaSatisfied: "optimal", TC.provenInfeasible: "infeasible",
+               TC.infeasibleOrUnbounded: "infeasible", TC.unbounded: "unbounded",
+               TC.maxTimeLimit: "time_limit", TC.iterationLimit: "time_limit",
+               TC.interrupted: "time_limit"}
 
 
 @dataclass

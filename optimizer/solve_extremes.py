@@ -144,7 +144,7 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
 
 
 def _run(h: highspy.Highs, seconds: float, start: np.ndarray | None = None) -> None:
-    """Run (from `start`, given after every model change or HiGHS drops it: notes §1.4),
+    """Run (from `start`, given after every model change or HiGHS drops it),
     for at most `seconds` more: HiGHS' time_limit counts the instance's total run time."""
     if start is not None:
         warm = highspy.HighsSolution()

@@ -66,6 +66,11 @@ class Risk(_Frozen):
     weight: float = Field(default=0.0, ge=0.0, le=1e3)
     max_shortfall_share: float | None = Share
 
+    @property
+    def weighs_cvar(self) -> bool:
+        """Whether the objective weighs CVaR (measure cvar with a positive weight)."""
+        return self.measure == "cvar" and self.weight > 0
+
 
 class Solver(_Frozen):
     mip_rel_gap: float = Field(default=0.001, ge=0.0)

@@ -10,10 +10,11 @@ from click.testing import CliRunner
 
 import optimizer
 from conftest import TINY
-from optimizer.analysis import plan_from_results, plan_of, replan
+from optimizer.analysis import plan_of, replan
 from optimizer.analysis.held import HeldModel
 from optimizer.cli import main
 from optimizer.errors import InputError
+from optimizer.plan import Plan
 
 YEAR = 2029
 
@@ -22,7 +23,7 @@ YEAR = 2029
 def tiny():
     case = optimizer.load_case(optimizer.load_study(TINY))
     results = optimizer.solve_case(case)
-    return case, results, plan_from_results(results, case)
+    return case, results, Plan.of(results, case)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_a_replan_sits_between_the_fresh_optimum_and_the_old_plan(tiny, harsh_st
     assert results.summary["objective_eur"] <= held * (1 + 1e-9)
     assert held - results.summary["objective_eur"] > 1e6     # changing course is worth it
     assert not changes.empty and (changes["year"] >= YEAR).all()
-    kept = plan_from_results(results, harsh)["contract"]
+    kept = Plan.of(results, harsh)["contract"]
     for (source, year), volume in plan["contract"].items():
         if year < YEAR:
             assert kept.get((source, year), 0.0) == pytest.approx(volume, abs=1e-6)
@@ -90,7 +91,7 @@ def test_a_plan_read_back_from_its_run_folder_is_the_plan(tmp_path, harsh_study)
     results = optimizer.solve_case(harsh)
     optimizer.write(results, tmp_path / "run")
     case, plan = plan_of(tmp_path / "run")
-    in_memory = plan_from_results(results, harsh)
+    in_memory = Plan.from_tables(results, harsh)
     assert any(v > 0 for v in in_memory["substitution_share"].values())
     for name, values in in_memory.items():
         assert plan[name] == pytest.approx(values, rel=1e-12), name

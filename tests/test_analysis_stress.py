@@ -7,11 +7,12 @@ from click.testing import CliRunner
 
 import optimizer
 from conftest import TINY
-from optimizer.analysis import plan_from_results, stress
+from optimizer.analysis import stress
 from optimizer.analysis.disruptions import EventRule, Events, sample
 from optimizer.analysis.held import HeldModel
 from optimizer.analysis.stress import run_samples, summarize, training_samples
 from optimizer.cli import main
+from optimizer.plan import Plan
 from test_analysis_value import case_of
 from test_hand_optima import cap_case, fractile_case
 
@@ -20,7 +21,7 @@ from test_hand_optima import cap_case, fractile_case
 def tiny():
     case = optimizer.load_case(optimizer.load_study(TINY))
     results = optimizer.solve_case(case)
-    return case, results, plan_from_results(results, case)
+    return case, results, Plan.of(results, case)
 
 
 def test_replaying_the_training_scenarios_reproduces_the_in_sample_cost(tiny):
@@ -42,7 +43,7 @@ def test_the_replay_lifts_the_country_cap_in_disrupted_years(tmp_path):
     tables["disruptions"] = [{"scenario": "bb_cut", "material": "x", "country": "bb",
                               "year_from": 2026, "year_to": 2026, "available_share": 0.5}]
     case = case_of(tmp_path, tables, policy={"max_country_share": 0.5})
-    plan = plan_from_results(optimizer.solve_case(case), case)
+    plan = Plan.of(optimizer.solve_case(case), case)
     # one kept model: the same rows switched off, on, off again...
     samples = run_samples(case, plan, training_samples(case) * 3)
     assert samples["policy_met"].all()
@@ -53,7 +54,7 @@ def test_the_kept_template_gives_each_scenario_its_own_cost(tmp_path):
     """Fractile case, K = 40 held: calm 16000 + 10000 − 4000, mid 16000 + 6000, bad 16000 +
     2000 + 40·1000 (test_hand_optima); the template sees them in any order."""
     case = case_of(tmp_path, fractile_case())
-    plan = plan_from_results(optimizer.solve_case(case), case)
+    plan = Plan.of(optimizer.solve_case(case), case)
     samples, summary = stress(case, plan, training=True)
     cost = samples.set_index("sample")["total_cost_eur"]
     assert cost.to_dict() == pytest.approx({"calm": 22000, "mid": 22000, "bad": 58000})

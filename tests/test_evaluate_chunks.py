@@ -3,7 +3,6 @@ scale-out engine's path to results over more scenarios than one extensive form h
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import pandas as pd
 import pytest
@@ -13,18 +12,18 @@ from optimizer.analysis.disruptions import Events
 from optimizer.analysis.scenarios import with_scenarios
 from optimizer.analysis.stress import monte_carlo_samples
 from optimizer.case import load_case
-from optimizer.formulation import build_model, first_stage_vars
+from optimizer.formulation import build_model
 from optimizer.mpisppy import driver
-from optimizer.mpisppy.driver import fix_plan
 from optimizer.mpisppy.evaluate import solve_fixed
+from optimizer.plan import Plan
 from optimizer.solve import solve_model
 from optimizer.study import Policy, Risk, load_study
 
 
-def optimal_plan(case) -> dict[str, float]:
+def optimal_plan(case) -> Plan:
     model = build_model(case)
     assert solve_model(model, case.study.solver).status == "optimal"
-    return {v.name: v.value for var in first_stage_vars(model) for v in var.values()}
+    return Plan.from_model(model)
 
 
 def sorted_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +47,7 @@ def test_chunks_of_scenarios_give_the_extensive_forms_results(risk):
     scenario_set["s00007"] = (w, dataclasses.replace(
         data, demand={k: 1.5 * t for k, t in data.demand.items()}))
     case = with_scenarios(case, scenario_set)
-    prepare = functools.partial(fix_plan, plan=optimal_plan(case))
+    prepare = optimal_plan(case).hold
     whole = solve_fixed(case, prepare)
     chunked = solve_fixed(case, prepare, chunk=3)     # 3 + 3 + 1 scenarios
     assert "evaluated_in_chunks" not in whole.summary

@@ -10,7 +10,7 @@
 from .compare import compare
 from .disruptions import Events, load_events
 from .frontier import frontier
-from .plan import load_run, plan_from_results, plan_of
+from .plan import load_run, plan_of
 from .replan import replan
 from .strategy import Strategy, available, load_strategy
 from .stress import stress
@@ -18,5 +18,5 @@ from .sweep import sweep, tornado
 from .value import stochastic_value
 
 __all__ = ["Events", "Strategy", "available", "compare", "frontier", "load_events", "load_run",
-           "load_strategy", "plan_from_results", "plan_of", "replan", "stochastic_value",
+           "load_strategy", "plan_of", "replan", "stochastic_value",
            "stress", "sweep", "tornado"]

@@ -33,11 +33,11 @@ import pandas as pd
 
 from ..case import Case, load_case
 from ..errors import InputError, Problem
+from ..plan import Plan
 from ..run import solve_case
 from ..study import load_study
 from .disruptions import calm
 from .held import HeldModel
-from .plan import plan_from_results
 from .scenarios import with_scenarios
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def replay(case: Case) -> pd.DataFrame:
     planned = solve_case(before, duals=False)
     if not planned.ok:
         raise RuntimeError(f"{case.study.name}: the plan before the event is {planned.status}")
-    plan = plan_from_results(planned, before)
+    plan = Plan.of(planned, before)
     held = HeldModel(case, plan)
     evaluation = held.solve()
     if not evaluation.ok:

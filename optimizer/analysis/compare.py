@@ -30,13 +30,13 @@ import pandas as pd
 
 from ..case import Case
 from ..errors import InputError, Problem
+from ..plan import Plan
 from ..report.writer import write
 from ..run import solve_case
 from ..study import Study
 from .held import HeldModel
 from .metrics import material_metrics, plan_metrics
-from .parallel import allocate, run_all
-from .plan import plan_from_results
+from .parallel import cores, solve_many
 from .scenarios import expected_value_case, subset_case
 from .strategy import OPTIMAL, Strategy, apply_levers, check_levers
 
@@ -73,7 +73,7 @@ def _solve_strategy(task: tuple[Case, Strategy, Path | None]) -> dict:
     return {"strategy": strategy.name, "description": strategy.description,
             "solve_status": results.status, "own_objective_eur": results.summary["objective_eur"],
             **{f"shadow_price_pv[{k}]": float(v) for k, v in duals.items()},
-            "plan": plan_from_results(results, planned) if results.ok else None}
+            "plan": Plan.of(results, planned) if results.ok else None}
 
 
 def compare(case: Case, strategies: Sequence[Strategy] = (), workers: int | None = None,
@@ -87,11 +87,9 @@ def compare(case: Case, strategies: Sequence[Strategy] = (), workers: int | None
                                   "strategies of different names")])
     for strategy in strategies:     # bad policy keys or forces fail here, before any solve
         check_levers(strategy.levers, case.with_study(strategy.study(case.study)), strategy.name)
-    workers, threads = allocate(len(strategies), workers)
-    case = case.with_solver(threads=threads)
     plans_dir = folder / "strategies" if folder is not None else None
-    solved = run_all(_solve_strategy, [(case, s, plans_dir) for s in strategies], workers,
-                     progress)
+    solved = solve_many(_solve_strategy, [(case, s, plans_dir) for s in strategies], workers,
+                        progress)
     held: dict[str, HeldModel] = {}
     rows = []
     for strategy, row in zip(strategies, solved):
@@ -102,7 +100,7 @@ def compare(case: Case, strategies: Sequence[Strategy] = (), workers: int | None
         rules = operating_study(case, strategy)
         key = rules.model_dump_json(include={"policy", "risk"})
         if key not in held:
-            held[key] = HeldModel(case.with_study(rules), plan, threads=max(1, threads * workers))
+            held[key] = HeldModel(case.with_study(rules), plan, threads=cores())
         model = held[key]
         model.hold(plan)
         evaluated = model.results(model.solve())

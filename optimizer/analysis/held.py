@@ -20,12 +20,12 @@ reported with policy_met False, so that its cost and shortfall are still known.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import highspy
 import pandas as pd
 from pyomo.contrib.solver.common.factory import SolverFactory
-from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
 from .. import results as R
 from ..case import Case
@@ -33,8 +33,8 @@ from ..formulation import build_model
 from ..formulation.first_stage import hold
 from ..formulation.stockpile import allow_draws
 from ..results import Results
-from ..run import plan_tables
-from ..solve import new_highs
+from ..solve import TERMINATION, new_highs
+from ..tables import plan_tables
 from .scenarios import ScenarioData
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Evaluation:
-    status: str             # optimal | infeasible | error
+    status: str             # a status of solve.TERMINATION, or error
     objective: float | None  # first-stage cost + expected second-stage cost [EUR, PV]
     policy_met: bool
 
@@ -61,7 +61,7 @@ class HeldModel:
     """`case`'s model held at `plan`; `mutable=True` for a one-scenario template whose
     scenario data `set_scenario` replaces."""
 
-    def __init__(self, case: Case, plan: dict, mutable: bool = False, threads: int = 1):
+    def __init__(self, case: Case, plan: Mapping, mutable: bool = False, threads: int = 1):
         self.case = expected_cost_study(case)
         self.model = build_model(self.case, mutable_scenario_data=mutable)
         self.threads = threads
@@ -75,10 +75,10 @@ class HeldModel:
                     row.deactivate()
         self.hold(plan)
         new_highs()    # HiGHS prints its banner once per process: let it go to stderr
-        highspy.Highs.resetGlobalScheduler(True)   # one thread count per process (pitfall P1)
+        highspy.Highs.resetGlobalScheduler(True)   # HiGHS fixes its thread count per process
         self.solver = SolverFactory("highs")
         # Between solves only Params and bounds change (and, with second-stage policy rows,
-        # which rows are active): skip the other scans, which halves a re-solve (notes §1.3).
+        # which rows are active): skip the other scans, which halves a re-solve.
         updates = self.solver.config.auto_updates
         for scan in ("check_for_new_or_removed_vars", "check_for_new_or_removed_params",
                      "check_for_new_objective", "update_constraints", "update_named_expressions",
@@ -86,8 +86,9 @@ class HeldModel:
             setattr(updates, scan, False)
         updates.check_for_new_or_removed_constraints = bool(self.second_stage_rows)
 
-    def hold(self, plan: dict) -> None:
-        hold(self.model, self.case, plan)
+    def hold(self, plan: Mapping[str, dict]) -> None:
+        """Hold a Plan (or {variable name: {index: value}}) in the kept model."""
+        hold(self.model, plan)
 
     def set_scenario(self, data: ScenarioData) -> None:
         """Give the one-scenario template the data of another scenario: its Params (the
@@ -160,12 +161,11 @@ class HeldModel:
                                 load_solutions=False, raise_exception_on_nonoptimal_result=False)
         self._last = res
         condition = res.termination_condition
-        if condition == TC.convergenceCriteriaSatisfied:
+        status = TERMINATION.get(condition, "error")
+        if status == "optimal":
             if load:
                 res.solution_loader.load_vars()
             return Evaluation("optimal", float(res.incumbent_objective)
                               * self.model.eur_per_objective_unit, True)
-        status = "infeasible" if condition in (TC.provenInfeasible, TC.infeasibleOrUnbounded) \
-            else "error"
         log.info("held plan: %s (%s)", status, condition.name)
         return Evaluation(status, None, True)

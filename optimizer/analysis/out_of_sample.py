@@ -26,10 +26,10 @@ import pandas as pd
 
 from .. import results as R
 from ..case import Case
+from ..plan import Plan
 from ..results import Results
 from .disruptions import Events, load_events
 from .parallel import cores
-from .plan import plan_from_results
 from .stress import evaluate_samples, monte_carlo_samples, summarize
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def out_of_sample(case: Case, results: Results, events: Events) -> dict:
     """The summary's out_of_sample block for the plan of `results` (solved on `case`)."""
     settings = case.study.out_of_sample
     start = time.perf_counter()
-    plan = plan_from_results(results, case)
+    plan = Plan.of(results, case)
     samples = monte_carlo_samples(case, events, settings.samples, settings.seed)
     workers = settings.workers or cores()
     frame = evaluate_samples(case, plan, samples, workers)

@@ -1,6 +1,6 @@
 """Independent solves in parallel processes, and the folder an analysis writes.
 
-HiGHS fixes its thread count once per process (notes §1.6, pitfall P1), so parallelism is
+HiGHS fixes its thread count once per process, so parallelism is
 by processes: `workers` processes each solve with threads = max(1, cores // workers), and
 cores are never oversubscribed. Worker processes start from a fork server, clean of any
 HiGHS threads of the parent. With one worker the tasks run in this process, in order.
@@ -56,6 +56,16 @@ def run_all(task: Callable, items: Sequence, workers: int,
                 worker.terminate()
             raise
     return out
+
+
+def solve_many(task: Callable, jobs: Sequence[tuple], workers: int | None = None,
+               progress: Callable[[], None] | None = None) -> list:
+    """[task(job) for job in jobs], each job a tuple whose first item is a Case: the jobs
+    share the cores (`allocate`), each Case given its HiGHS threads, in worker processes."""
+    workers, threads = allocate(len(jobs), workers)
+    log.info("%d solves on %d workers, %d HiGHS threads each", len(jobs), workers, threads)
+    jobs = [(job[0].with_solver(threads=threads), *job[1:]) for job in jobs]
+    return run_all(task, jobs, workers, progress)
 
 
 def analysis_dir(study_name: str, kind: str, out: Path | None) -> Path:

@@ -19,31 +19,33 @@ after the start in this model, so a replan adjusts contracts, builds and demand-
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 import pandas as pd
 
 from ..case import Case
 from ..errors import InputError, Problem
-from ..formulation.first_stage import decision_year, hold
+from ..formulation.first_stage import decision_year
+from ..plan import Plan
 from ..results import Results
 from ..run import solve_case
-from .plan import check_plan, plan_from_results
 
 CHANGES = ["decision", "item", "year", "before", "after", "change"]
 
 
-def replan(case: Case, plan: dict, year: int) -> tuple[Results, pd.DataFrame]:
+def replan(case: Case, plan: Mapping[str, dict], year: int) -> tuple[Results, pd.DataFrame]:
     """(the re-optimised plan, its changes from `year` on against `plan`)."""
     start, end = case.study.horizon.start, case.study.horizon.end
     if not start <= year <= end:
         raise InputError([Problem("--year", None, None, year,
                                   f"a year of the horizon {start}-{end}")])
-    check_plan(plan, case)
-    results = solve_case(case, prepare=partial(hold, case=case, plan=plan, before=year))
+    plan = Plan(dict(plan))      # a Plan, or {variable name: {index: value}}
+    plan.check(case)
+    results = solve_case(case, prepare=partial(plan.hold, case=case, before=year))
     if not results.ok:
         return results, pd.DataFrame(columns=CHANGES)
-    return results, changes(case, plan, plan_from_results(results, case), year)
+    return results, changes(case, plan, Plan.of(results, case), year)
 
 
 def changes(case: Case, before: dict, after: dict, year: int, tol: float = 1e-6) -> pd.DataFrame:

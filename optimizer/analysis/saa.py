@@ -38,11 +38,11 @@ import pandas as pd
 from scipy import stats
 
 from ..case import Case
+from ..plan import Plan
 from ..run import solve_case
 from .disruptions import Events
 from .held import expected_cost_study
 from .parallel import allocate, run_all
-from .plan import plan_from_results
 from .scenarios import with_scenarios
 from .stress import evaluate_samples, monte_carlo_samples
 
@@ -59,7 +59,7 @@ def _solve_sample(job) -> tuple[float, float, dict | None]:
         raise RuntimeError(f"SAA problem with seed {seed}: {results.status}")
     value = results.summary["objective_eur"]
     bound = value - (results.summary["mip_gap"] or 0.0) * abs(value)
-    return value, bound, plan_from_results(results, sampled) if want_plan else None
+    return value, bound, Plan.of(results, sampled) if want_plan else None
 
 
 def _mean_costs(frame: pd.DataFrame) -> float:

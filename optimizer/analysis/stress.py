@@ -34,6 +34,7 @@ import pandas as pd
 
 from .. import results as R
 from ..case import Case
+from ..plan import Plan
 from .disruptions import Events, calm, sample
 from .held import HeldModel
 from .parallel import allocate, cores, run_all
@@ -53,7 +54,7 @@ def monte_carlo_samples(case: Case, events: Events, n: int, seed: int) -> list[S
     return [(f"s{i:05d}", 1.0 / n, data) for i, data in enumerate(sample(case, events, n, seed), 1)]
 
 
-def run_samples(case: Case, plan: dict, samples: list[Sample], threads: int = 1,
+def run_samples(case: Case, plan: Plan, samples: list[Sample], threads: int = 1,
                 progress: Callable[[], None] | None = None) -> pd.DataFrame:
     """One row per sample: status, policy_met, total cost, shortfall (total, per material)."""
     template = with_scenarios(case, {"sample": (1.0, calm(case))})
@@ -88,7 +89,7 @@ def _chunk(job) -> pd.DataFrame:
     return run_samples(case, plan, samples, threads)
 
 
-def evaluate_samples(case: Case, plan: dict, samples: list[Sample], workers: int = 1
+def evaluate_samples(case: Case, plan: Plan, samples: list[Sample], workers: int = 1
                      ) -> pd.DataFrame:
     """run_samples split over `workers` processes, each with its own kept model; rows in the
     order of `samples`."""
@@ -100,7 +101,7 @@ def evaluate_samples(case: Case, plan: dict, samples: list[Sample], workers: int
     return pd.concat(run_all(_chunk, jobs, len(jobs)), ignore_index=True)
 
 
-def stress(case: Case, plan: dict, n: int = 200, seed: int = 1, events: Events | None = None,
+def stress(case: Case, plan: Plan, n: int = 200, seed: int = 1, events: Events | None = None,
            training: bool = False, level: float = 0.95, threads: int | None = None,
            progress: Callable[[], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(one row per sample, the summary): `n` Monte Carlo samples, or the study's own

@@ -29,7 +29,7 @@ from ..report.writer import write
 from ..run import solve_case
 from . import params as P
 from .metrics import KEY, plan_metrics
-from .parallel import allocate, run_all
+from .parallel import solve_many
 
 log = logging.getLogger(__name__)
 DECISIONS = ("total_stock_t", "units_built", "contracted_t", "max_country_share")
@@ -73,14 +73,11 @@ def run_points(case: Case, points: list[Point], workers: int | None = None,
                folder: Path | None = None, progress: Callable[[], None] | None = None
                ) -> pd.DataFrame:
     """Solve every point (results of each written to folder/points/<id> when given)."""
-    workers, threads = allocate(len(points), workers)
-    case = case.with_solver(threads=threads)
     for point in points:      # bad keys or values fail here, before any solve
         for param, value in point.changes:
             P.check(case.study, param, value)
-    log.info("%d points on %d workers, %d HiGHS threads each", len(points), workers, threads)
     points_dir = folder / "points" if folder is not None else None
-    rows = run_all(_solve_point, [(case, p, points_dir) for p in points], workers, progress)
+    rows = solve_many(_solve_point, [(case, p, points_dir) for p in points], workers, progress)
     frame = pd.DataFrame(rows)
     labels = [c for c in frame.columns if c not in KEY and c not in ("point", "folder")]
     return frame[["point", *labels, *KEY, *(["folder"] if folder is not None else [])]]

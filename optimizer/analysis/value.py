@@ -24,11 +24,11 @@ import pandas as pd
 
 from .. import results as R
 from ..case import Case
+from ..plan import Plan
 from ..results import Results
 from ..run import solve_case
 from .held import HeldModel, expected_cost_study
-from .parallel import allocate, run_all
-from .plan import plan_from_results
+from .parallel import cores, solve_many
 from .scenarios import case_scenario, expected_value_case, with_scenarios
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,13 @@ def risk_adjusted(totals: pd.Series, probability: dict, case: Case) -> float:
     """ρ of a distribution of scenario totals under the study's risk measure."""
     risk = case.study.risk
     expected = float(sum(probability[w] * c for w, c in totals.items()))
-    if risk.measure == "cvar" and risk.weight > 0:
+    if risk.weighs_cvar:
         return expected + risk.weight * R.cvar(totals, probability, risk.alpha)
     return expected
 
 
-def _solve(case: Case) -> Results:
-    return solve_case(case, duals=False)
+def _solve(task: tuple[Case]) -> Results:
+    return solve_case(task[0], duals=False)
 
 
 def stochastic_value(case: Case, workers: int | None = None,
@@ -54,16 +54,14 @@ def stochastic_value(case: Case, workers: int | None = None,
     singles = [with_scenarios(alone, {w: (1.0, case_scenario(case, w))})
                for w in case.scenario_ids]
     tasks = [case, expected_value_case(alone), *singles]
-    workers, threads = allocate(len(tasks), workers)
-    tasks = [t.with_solver(threads=threads) for t in tasks]
-    rp, ev, *ws = run_all(_solve, tasks, workers, progress)
+    rp, ev, *ws = solve_many(_solve, [(t,) for t in tasks], workers, progress)
     probability = case.probability
     rows = [("RP", _rho(rp, case), rp.status, "the stochastic plan: the study's optimum"),
             ("EV", ev.summary["objective_eur"], ev.status, "the plan for the mean scenario, "
              "on the mean scenario")]
     eev, eev_status = float("nan"), ev.status
     if ev.ok:
-        held = HeldModel(case, plan_from_results(ev, tasks[1]), threads=threads * workers)
+        held = HeldModel(case, Plan.of(ev, tasks[1]), threads=cores())
         evaluation = held.solve()
         eev_status = evaluation.status if evaluation.policy_met else "policy not met"
         if evaluation.ok:

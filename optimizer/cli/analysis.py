@@ -181,9 +181,10 @@ def stress_command(source, samples, seed, events, training, level, out):
 @common
 def replan_command(run_dir, year, new_study, out):
     """Re-optimise the plan of RUN_DIR from YEAR on, the decisions before YEAR kept."""
-    from ..analysis import load_run, plan_from_results, replan
+    from ..analysis import load_run, replan
     from ..analysis.parallel import analysis_dir
     from ..case import load_case
+    from ..plan import Plan
     from ..report.text import plain_summary
     from ..report.writer import atomic_folder, write
     from ..study import load_study
@@ -191,7 +192,7 @@ def replan_command(run_dir, year, new_study, out):
     old, old_study = load_run(run_dir)
     old_case = load_case(old_study)
     case = load_case(load_study(new_study)) if new_study else old_case
-    results, changes = replan(case, plan_from_results(old, old_case), year)
+    results, changes = replan(case, Plan.of(old, old_case), year)
     target = analysis_dir(case.study.name, f"replan-{year}", out)
     with atomic_folder(target) as folder:
         write(results, folder / "plan")

@@ -8,16 +8,19 @@ The first stage is what is decided before any scenario is known (first_stage_var
     substitution_share[o,y]  share of demand avoided by option o in year y
     adopted[o]               option o with capex adopted (binary)
 
-A plan is {variable name: {index: value}}; an index missing from a plan means 0.
+A plan is {variable name: {index: value}} (optimizer.plan.Plan); an index missing from a
+plan means 0.
 
 `hold(model, plan)` bounds every first-stage variable to its planned value, lb = ub, and
 gives integer variables a continuous domain, so that what is left to decide is the second
 stage: an LP. Bounds, rather than `fix()`, keep the model's structure: a persistent solver
-then sees only changed column bounds when the plan changes (notes §1.6, pitfall P2).
+then sees only changed column bounds when the plan changes.
 With `before=Y` only decisions taken before year Y are held, the others stay free: a plan
 re-optimised from year Y.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pyomo.environ as pyo
 
@@ -39,16 +42,17 @@ def decision_year(case: Case, name: str, index) -> int:
     return int(index[-1])
 
 
-def hold(model: pyo.ConcreteModel, case: Case, plan: dict[str, dict],
+def hold(model: pyo.ConcreteModel, plan: Mapping[str, dict], case: Case | None = None,
          before: int | None = None) -> None:
-    """Bound the model's first-stage variables to `plan` (those decided before `before`)."""
+    """Bound the model's first-stage variables to `plan` (those decided before `before`,
+    which needs the `case`); None reads as 0."""
     for component in first_stage_vars(model):
         name = component.local_name
         values = plan.get(name, {})
         for index, var in component.items():
             if before is not None and decision_year(case, name, index) >= before:
                 continue
-            value = max(float(values.get(index, 0.0)), 0.0)
+            value = max(float(values.get(index, 0.0) or 0.0), 0.0)
             if var.is_integer():
                 value = float(round(value))
                 var.domain = pyo.Reals

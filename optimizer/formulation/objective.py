@@ -25,6 +25,6 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         return
     risk = case.study.risk
     expr = model.expected_cost
-    if risk.measure == "cvar" and risk.weight > 0:
+    if risk.weighs_cvar:
         expr = expr + risk.weight * model.cvar
     model.total_cost = pyo.Objective(expr=expr, sense=pyo.minimize)

@@ -37,6 +37,7 @@ import pyomo.environ as pyo
 from ..case import Case
 from ..errors import SettingsError
 from ..formulation import build_model, first_stage_vars, in_decisions
+from ..formulation.terms import MONEY
 from . import lean_highs
 
 log = logging.getLogger(__name__)
@@ -134,10 +135,6 @@ def check_bundles(scenarios: int, bundle_size: int, ranks_per_cylinder: int = 1)
                             f"bundles of {bundle_size}); use fewer ranks or smaller bundles")
 
 
-def weighs_cvar(case: Case) -> bool:
-    return case.study.risk.measure == "cvar" and case.study.risk.weight > 0
-
-
 def value_at_risk_bounds(case: Case) -> tuple[float, float]:
     """Bounds on value_at_risk that keep an optimum, from models of `case` over at most
     SCENARIOS_PER_MODEL scenarios each (the extensive form may not fit in memory).
@@ -169,11 +166,15 @@ def value_at_risk_bounds(case: Case) -> tuple[float, float]:
     return lower, ((1 + weight) * max(worst) - lower) / weight
 
 
-def var_bounds_hold(case: Case, bounds: tuple[float, float], objective: float) -> bool:
-    """U ≥ (F̂ − L)/λ: no plan with VaR above U can beat the plan found (objective F̂, in
-    the model's money unit, as the bounds)."""
+def wider_var_bounds(case: Case, bounds: tuple[float, float], objective_eur: float
+                     ) -> tuple[float, float] | None:
+    """None when U ≥ (F̂ − L)/λ, so that no plan with VaR above U can beat the plan found
+    (objective F̂); else (L, 2·(F̂ − L)/λ). The bounds are in the model's money unit."""
     lower, upper = bounds
-    return upper >= (objective - lower) / case.study.risk.weight
+    objective = objective_eur * MONEY
+    if upper >= (objective - lower) / case.study.risk.weight:
+        return None
+    return lower, 2.0 * (objective - lower) / case.study.risk.weight
 
 
 def _environment(ranks: int) -> tuple[list[str], dict[str, str]]:
@@ -260,23 +261,3 @@ def _follow(command: list[str], env: dict, cwd: str, timeout_s: float) -> tuple[
     if returncode == -signal.SIGKILL:
         raise RuntimeError(f"mpi-sppy did not finish within {timeout_s:.0f} s")
     return returncode, "".join(lines)
-
-
-def fix_plan(model: pyo.ConcreteModel, plan: dict[str, float]) -> None:
-    """Hold the plan's variables at its values in `model`, clipped to their bounds: integers
-    rounded and fixed, continuous variables through lb = ub. Rows over plan variables alone
-    (substitution_ramp) then meet HiGHS's feasibility tolerance rather than Pyomo's exact
-    check of rows over fixed variables, which a plan read back in floating point can fail
-    (0.031964401336840790 − 0.021964401336840786 > 0.01)."""
-    for var in first_stage_vars(model):
-        for v in var.values():
-            value = plan[v.name] or 0.0          # None: in no row, any value is optimal
-            value = round(value) if v.is_integer() else value
-            lower = v.lb if v.lb is not None else value
-            upper = v.ub if v.ub is not None else value
-            value = min(max(value, lower), upper)
-            if v.is_integer():
-                v.fix(value)
-            else:
-                v.setlb(value)
-                v.setub(value)

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from ..case import Case, load_case
-from ..formulation.terms import MONEY
+from ..plan import Plan
 from ..results import Results
 from ..run import versions
 from ..study import Study, load_study
@@ -57,16 +57,15 @@ def solve_case(case: Case, ranks: int = 3, rel_gap: float | None = None,
     gap = case.study.solver.mip_rel_gap if rel_gap is None else rel_gap
     start = time.perf_counter()
     bounds = None
-    eur = 1.0 / MONEY                             # EUR per unit of the model's objective
-    if driver.weighs_cvar(case):
+    if case.study.risk.weighs_cvar:
         bounds = driver.value_at_risk_bounds(case)
     ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier, bundle_size,
                       hub_only)
     results = _evaluate(case, ph, duals)
-    if results is not None and results.ok and bounds is not None and \
-            not driver.var_bounds_hold(case, bounds, results.summary["objective_eur"] / eur):
-        objective = results.summary["objective_eur"] / eur
-        bounds = (bounds[0], 2.0 * (objective - bounds[0]) / case.study.risk.weight)
+    wider = None if results is None or not results.ok or bounds is None else \
+        driver.wider_var_bounds(case, bounds, results.summary["objective_eur"])
+    if wider is not None:
+        bounds = wider
         log.warning("value_at_risk's upper bound may cut off the optimum; PH again with %.6g",
                     bounds[1])
         ph = driver.run_ph(case, ranks, gap, max_iterations, bounds, rho_multiplier,
@@ -100,4 +99,9 @@ def _evaluate(case: Case, ph: driver.PH, duals: bool) -> Results | None:
     """The extensive form with PH's plan fixed (None when PH found no plan)."""
     if ph.plan is None:
         return None
-    return solve_fixed(case, functools.partial(driver.fix_plan, plan=ph.plan), duals)
+    return solve_fixed(case, functools.partial(_hold, values=ph.plan), duals)
+
+
+def _hold(model, values: dict[str, float | None]) -> None:
+    """Hold PH's plan, in the engine's form, in a model of the study (some of its scenarios)."""
+    Plan.from_engine(values, model).hold(model)

@@ -31,7 +31,7 @@ from ..analysis.scenarios import subset_case
 from ..case import Case
 from ..results import Results
 from ..run import solve_case
-from .driver import SCENARIOS_PER_MODEL, weighs_cvar
+from .driver import SCENARIOS_PER_MODEL
 
 TIMINGS = ("build_s", "transfer_s", "solve_s", "extract_s", "total_s")
 PER_SCENARIO = ("flows", "shortfall")
@@ -70,7 +70,7 @@ def _merge(case: Case, parts: list[tuple[float, Results]]) -> Results:
     totals = R.scenario_totals(tables["costs"])
     expected = R.expected_cost(tables["costs"], probability)
     cvar = R.cvar(totals, probability, risk.alpha)
-    weighs = weighs_cvar(case)
+    weighs = case.study.risk.weighs_cvar
     if "duals" in first.tables:
         tail = R.tail_mass(totals, probability, risk.alpha) if weighs else {}
         factor = {w: 1.0 + risk.weight * t / (probability[w] * (1.0 - risk.alpha))

@@ -31,8 +31,9 @@ from pyomo.core.expr.visitor import replace_expressions
 
 from ..case import Case, load_case
 from ..formulation import build_model, first_stage_vars, in_decisions
+from ..plan import Plan
 from ..study import load_study
-from .driver import BOUNDS_FILE, PLAN_FILE, value_at_risk_bounds, weighs_cvar
+from .driver import BOUNDS_FILE, PLAN_FILE, value_at_risk_bounds
 
 
 @functools.lru_cache(maxsize=2)
@@ -64,7 +65,7 @@ def scenario_creator(scenario_name: str, study: str, var_bounds: tuple[float, fl
     bundle = case.scenario_ids[first:first + bundle_size]
     model = build_model(case, bundle)
     plan = [v for var in first_stage_vars(model) for v in var.values()]
-    if weighs_cvar(case):
+    if case.study.risk.weighs_cvar:
         lower, upper = var_bounds
         model.value_at_risk.setlb(lower)
         model.value_at_risk.setub(upper)
@@ -134,7 +135,7 @@ def kw_creator(cfg) -> dict:
         raise ValueError(f"--num-scens {cfg.num_scens} bundles of --bundle-size "
                          f"{cfg.bundle_size}: the study has {len(case.scenario_ids)} scenarios")
     bounds = None
-    if weighs_cvar(case):
+    if case.study.risk.weighs_cvar:
         bounds = (cfg.var_lower, cfg.var_upper)
         if None in bounds:
             bounds = value_at_risk_bounds(case)
@@ -148,7 +149,7 @@ def scenario_denouement(rank, scenario_name, scenario) -> None:
 def _write_plan(file_name: str, scenario, bundling: bool) -> None:
     """The plan in the model's own variables. mpi-sppy has put the best plan into the
     nonants only (integers and x'), so each scaled x is read off its plan_scaling row."""
-    plan = {v.name: v.value for var in first_stage_vars(scenario) for v in var.values()}
+    plan = Plan.from_model(scenario).to_engine(scenario)
     for row in scenario.plan_scaling.values():
         x, scaled = row.expr.args
         plan[x.name] = pyo.value(scaled)
