@@ -19,7 +19,8 @@ COLUMNS = {
     "flows": ["scenario", "year", "material", "flow", "source_or_facility", "t"],
     "shortfall": ["scenario", "material", "year", "shortfall_t", "share_of_demand"],
     "costs": ["scenario", "component", "eur"],
-    "kpis": ["material", "year", "hhi", "max_country_share", "top_country", "eu_processing_share",
+    "kpis": ["material", "year", "hhi", "max_supply_share", "top_country",
+             "max_non_eu_country_share", "top_non_eu_country", "eu_processing_share",
              "recycling_share", "supply_risk"],
     "duals": ["constraint", "policy", "material", "country", "year", "scenario", "shadow_price",
               "shadow_price_pv", "unit", "method"],
@@ -52,6 +53,16 @@ def consumption(case: Case, flows: pd.DataFrame) -> pd.Series:
     avoided = flows[flows["flow"] == "substitution"].assign(t=lambda f: -f["t"])
     frame = pd.concat([demand, used, avoided])
     return frame.groupby(["material", "year", "scenario"])["t"].sum()
+
+
+def expected_consumption(case: Case, flows: pd.DataFrame,
+                         probability: dict | None = None) -> pd.Series:
+    """Σ_w p_w consumption[m,y,w] by (material, year); p the case's probabilities unless
+    given."""
+    by_scenario = consumption(case, flows)
+    weight = by_scenario.index.get_level_values("scenario").map(
+        probability or case.probability).to_numpy()
+    return (by_scenario * weight).groupby(level=["material", "year"]).sum()
 
 
 def stockpile(case: Case, model, flows: pd.DataFrame) -> pd.DataFrame:

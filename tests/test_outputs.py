@@ -19,8 +19,9 @@ DESIGN_FILES = {
     "flows.csv": ["scenario", "year", "material", "flow", "source_or_facility", "t"],
     "shortfall.csv": ["scenario", "material", "year", "shortfall_t", "share_of_demand"],
     "costs.csv": ["scenario", "component", "eur"],
-    "kpis.csv": ["material", "year", "hhi", "max_country_share", "top_country",
-                 "eu_processing_share", "recycling_share", "supply_risk"],
+    "kpis.csv": ["material", "year", "hhi", "max_supply_share", "top_country",
+                 "max_non_eu_country_share", "top_non_eu_country", "eu_processing_share",
+                 "recycling_share", "supply_risk"],
 }
 SUMMARY_KEYS = {"status", "objective_eur", "expected_cost_eur", "cvar_eur", "mip_gap", "build_s",
                 "solve_s", "study", "inputs_sha256", "versions"}
@@ -87,8 +88,38 @@ def test_the_cli_never_overwrites_a_folder(tiny_run):
 def test_kpis_follow_the_plan(tiny_results):
     k = tiny_results.kpis
     assert ((k["hhi"] > 0) & (k["hhi"] <= 1 + 1e-9)).all()
-    assert (k["max_country_share"] ** 2 <= k["hhi"] + 1e-9).all()
+    assert (k["max_supply_share"] ** 2 <= k["hhi"] + 1e-9).all()
     assert ((k["recycling_share"] >= 0) & (k["supply_risk"] >= 0)).all()
+
+
+def test_the_crma_kpi_is_one_non_eu_country_over_consumption(tiny_results):
+    """max_non_eu_country_share re-derived from flows.csv: the expected contract + spot
+    tonnes of its country over expected consumption (demand − substitution + use), capped
+    at 1; no other non-EU country imports more; an EU country is never named."""
+    tiny_case = optimizer.load_case(optimizer.load_study(TINY))
+    k, flows = tiny_results.kpis, tiny_results.flows
+    p = tiny_results.summary["probability"]
+    country = flows["source_or_facility"].map(tiny_case.sources["country"])
+    imports = flows[flows["flow"].isin(["contract", "spot"])].assign(country=country)
+    imports = (imports["t"] * imports["scenario"].map(p)).groupby(
+        [imports["material"], imports["year"], imports["country"]]).sum()
+    sign = flows["flow"].map({"use": 1.0, "substitution": -1.0})
+    moved = flows[sign.notna()].assign(t=flows["t"] * sign)
+    frame = pd.concat([tiny_case.demand.rename("t").reset_index(), moved])
+    used = (frame["t"] * frame["scenario"].map(p)).groupby([frame["material"],
+                                                            frame["year"]]).sum()
+    eu = set(tiny_case.countries.index[tiny_case.countries["eu"].astype(bool)])
+    assert k["max_non_eu_country_share"].between(0, 1).all()
+    assert (k["max_non_eu_country_share"] > 0).any()
+    for r in k.itertuples():
+        third = {c: t for (m, y, c), t in imports.items() if m == r.material and
+                 y == r.year and c not in eu and t > 0}
+        if not third:
+            assert r.max_non_eu_country_share == 0 and r.top_non_eu_country == ""
+            continue
+        assert r.top_non_eu_country == max(third, key=third.get)
+        assert r.max_non_eu_country_share == pytest.approx(
+            min(1.0, third[r.top_non_eu_country] / used[r.material, r.year]), rel=1e-9)
 
 
 def test_json_stdout_is_only_the_summary(tmp_path):

@@ -22,7 +22,7 @@ import math
 import pandas as pd
 
 from ..case import Case
-from ..results import Results
+from ..results import Results, expected_consumption
 
 KEY = ("status", "objective_eur", "expected_cost_eur", "cvar_eur", "capex_eur", "total_stock_t",
        "units_built", "contracted_t", "max_country_share", "expected_shortfall_t")
@@ -68,11 +68,8 @@ def max_country_share(results: Results, case: Case) -> float:
                         by=["material", "year", "country"])
     if imports.empty:
         return 0.0
-    sign = flows["flow"].map({"use": 1.0, "substitution": -1.0})
-    changes = flows[sign.notna()].assign(t=flows["t"] * sign)
-    demand = case.demand.rename("t").reset_index()
-    consumption = _expected(pd.concat([demand, changes]), "t", probability, by=["material", "year"])
-    share = imports / consumption.reindex(imports.droplevel("country").index).to_numpy()
+    used = expected_consumption(case, flows, probability)
+    share = imports / used.reindex(imports.droplevel("country").index).to_numpy()
     return float(share.max())
 
 

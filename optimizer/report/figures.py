@@ -229,10 +229,11 @@ def cost_breakdown(results: Results) -> Chart:
 
 
 def concentration(results: Results) -> Chart:
-    kpis = numeric(results.kpis, "max_country_share", "eu_processing_share", "recycling_share")
+    kpis = numeric(results.kpis, "max_non_eu_country_share", "eu_processing_share",
+                   "recycling_share")
     title = "Supply concentration"
     panels = [(column, label, cmap) for column, label, cmap in (
-        ("max_country_share", "largest single country's share of supply", "YlOrRd"),
+        ("max_non_eu_country_share", "largest non-EU country's share of consumption", "YlOrRd"),
         ("eu_processing_share", "EU processing share", "Blues"),
         ("recycling_share", "recycling share", "Greens"))
         if column in kpis and kpis[column].fillna(0).abs().max() > 1e-6]
@@ -240,7 +241,7 @@ def concentration(results: Results) -> Chart:
         return Chart("concentration", title, "", note="No supply indicators for this run.")
     tables = [kpis.pivot_table(index="material", columns="year", values=c, sort=False)
               for c, _, _ in panels]
-    tables = [t[t.fillna(0).max(axis=1) > 1e-6] if c != "max_country_share" else
+    tables = [t[t.fillna(0).max(axis=1) > 1e-6] if c != "max_non_eu_country_share" else
               t.dropna(how="all") for t, (c, _, _) in zip(tables, panels)]
     fig = Figure(figsize=(11, sum(0.26 * len(t) + 0.9 for t in tables)), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False,
@@ -257,9 +258,9 @@ def concentration(results: Results) -> Chart:
         ax.set_title(label, fontsize=10, loc="left")
         fig.colorbar(image, ax=ax, format="{x:.0%}", fraction=0.03, pad=0.01)
     return Chart("concentration", title, "Supply-risk indicators per material and year "
-                 "(probability-weighted, kpis.csv): the share of supply (imports by country and "
-                 "facility output by the plant's country, EU countries included) from the "
-                 "largest single country (red is concentrated); EU refining and recycling as "
+                 "(probability-weighted, kpis.csv): the share of EU consumption imported from the "
+                 "largest single non-EU country, the CRMA benchmark's reading (red is "
+                 "dependent); EU refining and recycling as "
                  "shares of consumption (materials with none are left out of those two).", fig)
 
 
