@@ -125,6 +125,10 @@ class Case:
     def eu(self, country: str) -> bool:
         return bool(self.countries.at[country, "eu"])
 
+    def online_year(self, facility: str, built: int) -> int:
+        """The first year a unit of `facility` built in `built` produces (+ lead_time_yr)."""
+        return int(built) + int(self.facilities.at[facility, "lead_time_yr"])
+
     def discount(self, year: int) -> float:
         """Present-value factor of money spent in `year`, counted from the horizon start."""
         return (1.0 + self.study.discount_rate) ** -(year - self.study.horizon.start)

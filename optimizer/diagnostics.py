@@ -52,7 +52,8 @@ def _data_context(case: Case, name: str, where: dict) -> str:
         if options.empty:
             return f"facilities.csv has no EU {KIND[name]} facility producing {mat}"
         year = int(where["year"])
-        online = options["available_from"] + options["lead_time_yr"]
+        online = pd.Series({f: case.online_year(f, first)
+                            for f, first in options["available_from"].items()}, dtype=int)
         ready = options[(online <= year) | (options["existing_units"] > 0)]
         now = ((ready["existing_units"] + ready["max_units"].where(online[ready.index] <= year, 0))
                * ready["capacity_t_per_yr"]).sum()

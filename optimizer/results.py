@@ -41,7 +41,7 @@ def empty(name: str) -> pd.DataFrame:
 def builds(case: Case, model) -> pd.DataFrame:
     fac = case.facilities
     rows = [(f, fac.at[f, "kind"], fac.at[f, "country"], fac.at[f, "output"], y,
-             y + int(fac.at[f, "lead_time_yr"]), int(round(v)))
+             case.online_year(f, y), int(round(v)))
             for (f, y), v in values(model.units_built).items() if v > 0.5]
     return pd.DataFrame(rows, columns=COLUMNS["builds"])
 
