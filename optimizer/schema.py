@@ -244,6 +244,3 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           required=False, default=1.0, lo=0.0, hi=1.0),
     ), optional=True),
 )}
-
-# scrap, disruptions and recipes may be header-only but must exist; these may be absent.
-OPTIONAL_TABLES = tuple(name for name, t in TABLES.items() if t.optional)

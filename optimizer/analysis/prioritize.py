@@ -36,8 +36,6 @@ from .metrics import FOOTPRINTS
 from .parallel import allocate, run_all
 
 log = logging.getLogger(__name__)
-LEVERS = ("diversify", "stockpile", "recycle", "onshore_extraction", "onshore_refining",
-          "onshore_manufacturing", "substitute")
 BUILD_KIND = {"recycle": "recycling", "onshore_extraction": "mining",
               "onshore_refining": "refining", "onshore_manufacturing": "manufacturing"}
 COLUMNS = ["material", "lever", "avoided_t", "spent_eur", "eur_per_t", "marginal_t",
