@@ -41,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import generate  # noqa: E402
 
 from optimizer.analysis.disruptions import Events  # noqa: E402
-from optimizer.analysis.scenarios import with_scenarios  # noqa: E402
 from optimizer.analysis.stress import monte_carlo_samples  # noqa: E402
 from optimizer.case import Case, load_case  # noqa: E402
 from optimizer.formulation import build_model  # noqa: E402
 from optimizer.run import versions  # noqa: E402
+from optimizer.scenarios import with_scenarios  # noqa: E402
 from optimizer.tables import plan_tables  # noqa: E402
 from optimizer.solve import new_highs, solve_model, to_highs  # noqa: E402
 from optimizer.study import load_study  # noqa: E402

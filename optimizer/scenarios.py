@@ -1,4 +1,5 @@
-"""Scenario data as the model reads it, and Cases over another scenario set.
+"""Scenario data as the model reads it, and the Case transforms: over another scenario set,
+a subset of its scenarios, the expected-value scenario, expected cost in place of CVaR.
 
 One scenario w is, in the model's terms,
 
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-from ..case import Case
-from ..study import Study
+from .case import Case
+from .study import Study
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,12 @@ def with_scenarios(case: Case, scenario_set: dict[str, tuple[float, ScenarioData
 def expected_value_case(case: Case) -> ScenarioCase:
     """The expected-value problem: one scenario, `mean`, with probability 1."""
     return with_scenarios(case, {"mean": (1.0, mean_scenario(case))})
+
+
+def expected_cost_study(case: Case) -> Case:
+    """The case with the risk measure set to expected cost (other risk keys kept)."""
+    risk = case.study.risk.model_copy(update={"measure": "expected"})
+    return case.with_study(case.study.model_copy(update={"risk": risk}))
 
 
 def subset_case(case: Case, scenarios: list[str]) -> ScenarioCase:

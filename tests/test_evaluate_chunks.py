@@ -9,13 +9,13 @@ import pytest
 
 from conftest import TINY
 from optimizer.analysis.disruptions import Events
-from optimizer.analysis.scenarios import with_scenarios
 from optimizer.analysis.stress import monte_carlo_samples
 from optimizer.case import load_case
 from optimizer.formulation import build_model
 from optimizer.mpisppy import driver
 from optimizer.mpisppy.evaluate import solve_fixed
 from optimizer.plan import Plan
+from optimizer.scenarios import with_scenarios
 from optimizer.solve import solve_model
 from optimizer.study import Policy, Risk, load_study
 

@@ -35,10 +35,10 @@ from ..case import Case, load_case
 from ..errors import InputError, Problem
 from ..plan import Plan
 from ..run import solve_case
+from ..scenarios import with_scenarios
 from ..study import load_study
 from .disruptions import calm
 from .held import HeldModel
-from .scenarios import with_scenarios
 
 log = logging.getLogger(__name__)
 

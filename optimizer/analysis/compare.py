@@ -33,11 +33,11 @@ from ..errors import InputError, Problem
 from ..plan import Plan
 from ..report.writer import write
 from ..run import solve_case
+from ..scenarios import expected_value_case, subset_case
 from ..study import Study
 from .held import HeldModel
 from .metrics import material_metrics, plan_metrics
 from .parallel import cores, solve_many
-from .scenarios import expected_value_case, subset_case
 from .strategy import OPTIMAL, Strategy, apply_levers, check_levers
 
 log = logging.getLogger(__name__)

@@ -33,9 +33,9 @@ from ..formulation import build_model
 from ..formulation.first_stage import hold
 from ..formulation.stockpile import allow_draws
 from ..results import Results
+from ..scenarios import ScenarioData, expected_cost_study
 from ..solve import TERMINATION, new_highs
 from ..tables import plan_tables
-from .scenarios import ScenarioData
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +49,6 @@ class Evaluation:
     @property
     def ok(self) -> bool:
         return self.status == "optimal"
-
-
-def expected_cost_study(case: Case) -> Case:
-    """The case with the risk measure set to expected cost (other risk keys kept)."""
-    risk = case.study.risk.model_copy(update={"measure": "expected"})
-    return case.with_study(case.study.model_copy(update={"risk": risk}))
 
 
 class HeldModel:

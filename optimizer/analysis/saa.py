@@ -40,10 +40,9 @@ from scipy import stats
 from ..case import Case
 from ..plan import Plan
 from ..run import solve_case
+from ..scenarios import expected_cost_study, with_scenarios
 from .disruptions import Events
-from .held import expected_cost_study
 from .parallel import allocate, run_all
-from .scenarios import with_scenarios
 from .stress import evaluate_samples, monte_carlo_samples
 
 log = logging.getLogger(__name__)

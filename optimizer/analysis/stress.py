@@ -35,10 +35,10 @@ import pandas as pd
 from .. import results as R
 from ..case import Case
 from ..plan import Plan
+from ..scenarios import ScenarioData, case_scenario, with_scenarios
 from .disruptions import Events, calm, sample
 from .held import HeldModel
 from .parallel import allocate, cores, run_all
-from .scenarios import ScenarioData, case_scenario, with_scenarios
 
 log = logging.getLogger(__name__)
 Sample = tuple[str, float, ScenarioData]

@@ -27,9 +27,10 @@ from ..case import Case
 from ..plan import Plan
 from ..results import Results
 from ..run import solve_case
-from .held import HeldModel, expected_cost_study
+from ..scenarios import (case_scenario, expected_cost_study, expected_value_case,
+                         with_scenarios)
+from .held import HeldModel
 from .parallel import cores, solve_many
-from .scenarios import case_scenario, expected_value_case, with_scenarios
 
 log = logging.getLogger(__name__)
 

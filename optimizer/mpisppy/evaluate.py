@@ -26,11 +26,10 @@ import pandas as pd
 
 from .. import kpis
 from .. import results as R
-from ..analysis.held import expected_cost_study
-from ..analysis.scenarios import subset_case
 from ..case import Case
 from ..results import Results
 from ..run import solve_case
+from ..scenarios import expected_cost_study, subset_case
 from .driver import SCENARIOS_PER_MODEL
 
 TIMINGS = ("build_s", "transfer_s", "solve_s", "extract_s", "total_s")
