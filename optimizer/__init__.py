@@ -10,7 +10,8 @@ from .case import Case, load_case
 from .errors import InputError, Problem
 from .report.writer import write
 from .results import Results
-from .run import solve, solve_case
+from .pipeline import solve
+from .run import solve_case
 from .study import Study, load_study
 
 __all__ = ["Case", "InputError", "Problem", "Results", "Study", "load_case", "load_study",

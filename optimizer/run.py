@@ -1,24 +1,22 @@
-"""The pipeline behind `crmplan solve`: study -> Case -> model -> HiGHS -> Results."""
+"""A Case solved: Case -> model -> HiGHS -> Results (the study-level call: pipeline.py)."""
 from __future__ import annotations
 
 import logging
 import platform
 import time
 from importlib.metadata import version
-from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 import pyomo.environ as pyo
 
 from . import diagnostics, results
-from .case import Case, load_case
+from .case import Case
 from .firmness import decision_ranges
 from .formulation import build_model
 from .plan import Plan
 from .results import COLUMNS, Results
 from .solve import fixed_lp_duals, solve_model
-from .study import Study, load_study
 from .tables import plan_tables
 
 log = logging.getLogger(__name__)
@@ -32,23 +30,6 @@ STEPPED = {"land_limit": ("limits.land_ha", "land_ha_per_unit"),
 def versions() -> dict[str, str]:
     names = ("crmplan", "pyomo", "highspy", "pandas", "numpy")
     return {"python": platform.python_version(), **{n: version(n) for n in names}}
-
-
-def solve(study: Study | str | Path, duals: bool = True) -> Results:
-    """Solve a study (a Study or the path of its YAML) and return its Results.
-
-    Raises InputError for bad input. An infeasible study returns Results with status
-    infeasible and the conflicting policy rows in `results.conflicts`. A study with the key
-    `out_of_sample` also has its plan evaluated on an independent sample (summary key
-    out_of_sample, analysis/out_of_sample.py).
-    """
-    study = study if isinstance(study, Study) else load_study(study)
-    case = load_case(study)
-    if study.out_of_sample is None:
-        return solve_case(case, duals=duals, ranges=study.solver.decision_ranges)
-    from .analysis.out_of_sample import out_of_sample_check   # results -> analysis, one way
-    check = out_of_sample_check(case)
-    return check(solve_case(case, duals=duals, ranges=study.solver.decision_ranges))
 
 
 def solve_case(case: Case, duals: bool = True,

@@ -152,7 +152,7 @@ def solve(study, out, as_json, with_report, engine, ranks, rel_gap, bundle_size,
     from ..diagnostics import summarize_conflicts
     from ..report.text import plain_summary
     from ..report.writer import summary_json, write
-    from ..run import solve as run_solve
+    from ..pipeline import solve as run_solve
 
     if engine == "mpisppy":
         from ..mpisppy import solve as ph_solve
