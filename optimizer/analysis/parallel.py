@@ -59,11 +59,12 @@ def run_all(task: Callable, items: Sequence, workers: int,
 
 
 def solve_many(task: Callable, jobs: Sequence[tuple], workers: int | None = None,
-               progress: Callable[[], None] | None = None) -> list:
+               progress: Callable[[], None] | None = None, what: str = "solves") -> list:
     """[task(job) for job in jobs], each job a tuple whose first item is a Case: the jobs
-    share the cores (`allocate`), each Case given its HiGHS threads, in worker processes."""
+    share the cores (`allocate`), each Case given its HiGHS threads, in worker processes.
+    The log says "N `what` on W workers, T HiGHS threads each" before the first solve."""
     workers, threads = allocate(len(jobs), workers)
-    log.info("%d solves on %d workers, %d HiGHS threads each", len(jobs), workers, threads)
+    log.info("%d %s on %d workers, %d HiGHS threads each", len(jobs), what, workers, threads)
     jobs = [(job[0].with_solver(threads=threads), *job[1:]) for job in jobs]
     return run_all(task, jobs, workers, progress)
 

@@ -77,7 +77,8 @@ def run_points(case: Case, points: list[Point], workers: int | None = None,
         for param, value in point.changes:
             P.check(case.study, param, value)
     points_dir = folder / "points" if folder is not None else None
-    rows = solve_many(_solve_point, [(case, p, points_dir) for p in points], workers, progress)
+    rows = solve_many(_solve_point, [(case, p, points_dir) for p in points], workers, progress,
+                      what="points")
     frame = pd.DataFrame(rows)
     labels = [c for c in frame.columns if c not in KEY and c not in ("point", "folder")]
     return frame[["point", *labels, *KEY, *(["folder"] if folder is not None else [])]]
