@@ -12,7 +12,9 @@ import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 import pyomo.environ as pyo
 
-from . import diagnostics, kpis, results
+from . import diagnostics, explain, kpis, results
+from .attribution import costs_by_material
+from .materials import materials
 from .case import Case, load_case
 from .firmness import decision_ranges
 from .formulation import build_model
@@ -87,8 +89,11 @@ def solve_case(case: Case, duals: bool = True,
                                        case.study.risk.alpha)
     if outcome.status == "feasible":
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
-    if duals and model.policy_keys:
-        tables["duals"] = policy_duals(case, model, outcome.objective, prepare)
+    if duals:
+        lp = fixed_lp_duals(model, case.study.solver, [*model.policy_keys, *explain.ROWS])
+        if model.policy_keys:
+            tables["duals"] = policy_duals(case, model, outcome.objective, prepare, lp)
+        tables["why"] = explain.why(case, tables, lp)
     if ranges:
         started = time.perf_counter()
         summary["within_gap"] = decision_ranges(model, case, outcome.objective, outcome.bound)
@@ -104,14 +109,18 @@ def plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
 
 def _plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
     flows = results.flows(case, model)
-    return {"builds": results.builds(case, model),
-            "stockpile": results.stockpile(case, model, flows),
-            "contracts": results.contracts(case, model), "flows": flows,
-            "shortfall": results.shortfall(case, model), "costs": results.costs(model),
-            "kpis": kpis.kpis(case, flows)}
+    tables = {"builds": results.builds(case, model),
+              "stockpile": results.stockpile(case, model, flows),
+              "contracts": results.contracts(case, model), "flows": flows,
+              "shortfall": results.shortfall(case, model), "costs": results.costs(model),
+              "kpis": kpis.kpis(case, flows)}
+    tables["costs"] = costs_by_material(case, tables)
+    tables["materials"] = materials(case, tables)
+    return tables
 
 
-def policy_duals(case: Case, model, objective: float, prepare=None) -> pd.DataFrame:
+def policy_duals(case: Case, model, objective: float, prepare=None,
+                 lp: dict | None = None) -> pd.DataFrame:
     """Shadow price of every policy row: what tightening it by one unit would cost.
 
     shadow_price_pv is the rise in the objective; shadow_price is the same in the money of
@@ -120,10 +129,13 @@ def policy_duals(case: Case, model, objective: float, prepare=None) -> pd.DataFr
     (method lp_fixed_integers). A land, energy or staff limit binds integer unit counts only,
     where an LP dual says nothing; so does a budget spent on facilities alone. They are
     priced by re-solving the MIP with the limit raised by the smallest step a unit takes
-    (method mip_difference), per unit of the limit.
+    (method mip_difference), per unit of the limit. `lp`: the fixed-integer LP's duals when
+    already at hand (fixed_lp_duals over the policy rows and others).
     """
     names = list(model.policy_keys)
-    lp = fixed_lp_duals(model, case.study.solver, names)
+    if lp is None:
+        lp = fixed_lp_duals(model, case.study.solver, names)
+    lp = {key: price for key, price in lp.items() if key[0] in model.policy_keys}
     probability = dict(model.probability.items())
     rows = []
     for (name, index), price_pv in lp.items():

@@ -1,0 +1,46 @@
+"""The plain-language summary's answers per material and why each decision was taken."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..explain import sentences
+from ..results import Results
+
+
+def _eur(x: float) -> str:
+    for div, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"EUR {x / div:,.2f} {unit}"
+    return f"EUR {x:,.0f}"
+
+
+def _share(x) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.0%}"
+
+
+def material_lines(results: Results) -> list[str]:
+    """One line per material of materials.csv, the costliest first."""
+    frame = results.materials
+    if frame.empty:
+        return []
+    lines = ["By material (present value, expected; shares of consumption over the horizon):"]
+    for r in frame.sort_values("cost_eur", ascending=False).itertuples():
+        country = f", {str(r.max_non_eu_country).upper()} up to {_share(r.max_non_eu_share)}" \
+            if isinstance(r.max_non_eu_country, str) and r.max_non_eu_country else ""
+        stock = f"; stock {r.stock_t:,.0f} t" + (
+            "" if pd.isna(r.stock_days) else f" ({r.stock_days:.0f} days)") \
+            if r.stock_t > 0.5 else ""
+        short = f"; shortfall {r.expected_shortfall_t:,.0f} t" \
+            if r.expected_shortfall_t > 0.5 else ""
+        lines.append(f"  - {r.material}: {_eur(r.cost_eur)} (CVaR part "
+                     f"{_eur(r.cvar_contribution_eur)}); imports {_share(r.import_dependence)}"
+                     f"{country}; EU production {_share(r.eu_production_share)}, recycling "
+                     f"{_share(r.recycling_share)}{stock}{short}")
+    return lines
+
+
+def why_lines(results: Results) -> list[str]:
+    """One sentence per build, stock and large contract (explain.py)."""
+    said = sentences(results.why)
+    return ["Why (the scenarios and years that make each decision pay):"] + \
+        [f"  - {s}" for s in said] if said else []
