@@ -21,7 +21,8 @@ charged to one material (discounted EUR; d_y the discount factor of year y):
 What a component's model total holds beyond the priced terms (an option adopted but never
 used; solver tolerance) stays in a row of its own with no material, so that for every
 scenario and component the rows add up to the model's figure, and costs.csv's invariant
-holds: the `*` rows plus the probability-weighted scenario rows are expected_cost_eur.
+holds: the `*` rows plus the probability-weighted scenario rows are expected_cost_eur. A
+component that no material takes (holding without a stock) keeps its row, material empty.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ NOISE_EUR = 1.0    # a remainder below this is the solver's tolerance, not a cos
 
 
 def _discount(case: Case, years: pd.Series) -> pd.Series:
-    return years.map(lambda y: case.discount(int(y)))
+    return years.map({y: case.discount(y) for y in case.years})
 
 
 def _first_stage(case: Case, builds: pd.DataFrame, stockpile: pd.DataFrame,
@@ -120,13 +121,15 @@ def costs_by_material(case: Case, tables: dict[str, pd.DataFrame]) -> pd.DataFra
                         _second_stage(case, tables["flows"], tables["shortfall"],
                                       tables["stockpile"])], ignore_index=True)
     priced = priced[priced["eur"].abs() > 0]
-    split = {key: group.groupby("material", sort=False)["eur"].sum()
-             for key, group in priced.groupby(["scenario", "component"], sort=False)}
+    split: dict = {}
+    for (w, k, m), eur in priced.groupby(["scenario", "component", "material"],
+                                         sort=False)["eur"].sum().items():
+        split.setdefault((w, k), []).append((m, float(eur)))
     rows = []
     for r in model.itertuples(index=False):
-        parts = split.get((r.scenario, r.component), pd.Series(dtype=float))
-        rows += [(r.scenario, r.component, m, float(v)) for m, v in parts.items()]
-        rest = float(r.eur) - float(parts.sum())
-        if abs(rest) > NOISE_EUR:
+        parts = split.get((r.scenario, r.component), [])
+        rows += [(r.scenario, r.component, m, eur) for m, eur in parts]
+        rest = float(r.eur) - sum(eur for _, eur in parts)
+        if abs(rest) > NOISE_EUR or not parts:     # every component keeps a row
             rows.append((r.scenario, r.component, "", rest))
     return pd.DataFrame(rows, columns=COLUMNS["costs"])

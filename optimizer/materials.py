@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .attribution import costs_by_material
 from .case import Case
 from .results import COLUMNS, consumption, scenario_totals, tail_mass
 
@@ -77,7 +78,7 @@ def shares(case: Case, flows: pd.DataFrame) -> pd.DataFrame:
     made = f["flow"].isin(["production", "recycling"])
     country = f["source_or_facility"].map(src["country"]).where(
         f["flow"].isin(["contract", "spot"]), f["source_or_facility"].map(fac["country"]))
-    in_eu = country.map(lambda c: case.eu(c) if isinstance(c, str) else False)
+    in_eu = country.map(case.countries["eu"].astype(bool)).fillna(False).astype(bool)
     third = (f["flow"].isin(["contract", "spot"]) | made) & ~in_eu \
         & (f["year"] >= case.study.from_year)
     by_country = f[third].assign(country=country[third]) \
@@ -116,3 +117,9 @@ def materials(case: Case, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     frame["name"] = case.materials["name"].reindex(index)
     frame["max_non_eu_country"] = frame["max_non_eu_country"].fillna("")
     return frame.rename_axis("material").reset_index()[COLUMNS["materials"]]
+
+
+def with_materials(case: Case, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A solved run's tables with costs split by material and materials.csv added."""
+    tables = {**tables, "costs": costs_by_material(case, tables)}
+    return {**tables, "materials": materials(case, tables)}

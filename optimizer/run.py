@@ -13,11 +13,10 @@ from pyomo.common.gc_manager import PauseGC
 import pyomo.environ as pyo
 
 from . import diagnostics, explain, kpis, results
-from .attribution import costs_by_material
-from .materials import materials
 from .case import Case, load_case
 from .firmness import decision_ranges
 from .formulation import build_model
+from .materials import with_materials
 from .results import COLUMNS, Results
 from .solve import fixed_lp_duals, solve_model
 from .study import Study, load_study
@@ -81,7 +80,7 @@ def solve_case(case: Case, duals: bool = True,
             tables["conflicts"] = diagnostics.explain_infeasible(case, prepare)
         return Results(summary, tables, outcome.log)
     start_extract = time.perf_counter()
-    tables = plan_tables(case, model)
+    tables = with_materials(case, plan_tables(case, model))
     summary["extract_s"] = round(outcome.extract_s + time.perf_counter() - start_extract, 3)
     probability = case.probability
     summary["expected_cost_eur"] = results.expected_cost(tables["costs"], probability)
@@ -109,14 +108,11 @@ def plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
 
 def _plan_tables(case: Case, model) -> dict[str, pd.DataFrame]:
     flows = results.flows(case, model)
-    tables = {"builds": results.builds(case, model),
-              "stockpile": results.stockpile(case, model, flows),
-              "contracts": results.contracts(case, model), "flows": flows,
-              "shortfall": results.shortfall(case, model), "costs": results.costs(model),
-              "kpis": kpis.kpis(case, flows)}
-    tables["costs"] = costs_by_material(case, tables)
-    tables["materials"] = materials(case, tables)
-    return tables
+    return {"builds": results.builds(case, model),
+            "stockpile": results.stockpile(case, model, flows),
+            "contracts": results.contracts(case, model), "flows": flows,
+            "shortfall": results.shortfall(case, model), "costs": results.costs(model),
+            "kpis": kpis.kpis(case, flows)}
 
 
 def policy_duals(case: Case, model, objective: float, prepare=None,

@@ -44,3 +44,31 @@ def why_lines(results: Results) -> list[str]:
     said = sentences(results.why)
     return ["Why (the scenarios and years that make each decision pay):"] + \
         [f"  - {s}" for s in said] if said else []
+
+
+MATERIALS_NOTE = ("<p class='caption'>What each material costs the plan (present value, "
+                  "expected over the scenarios; CVaR part: its share of the CVaR of cost) and "
+                  "where its supply comes from (shares of its consumption over the horizon; the "
+                  "largest non-EU country in any year from the policy year on). materials.csv "
+                  "has the exact figures; docs/cli.md the definitions.</p>")
+MONEY = {"cost_eur": "cost", "purchases_eur": "purchases", "capex_eur": "capex",
+         "opex_eur": "opex", "stock_eur": "stock", "substitution_eur": "substitution",
+         "shortage_eur": "shortage", "cvar_contribution_eur": "CVaR part"}
+SHARES = {"import_dependence": "imports", "max_non_eu_share": "largest non-EU country",
+          "eu_production_share": "EU production", "recycling_share": "recycling"}
+
+
+def material_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """materials.csv for a page: money in EUR m, shares in %, the costliest material first."""
+    frame = frame.sort_values("cost_eur", ascending=False)
+    view = pd.DataFrame({"material": frame["material"]})
+    for column, label in MONEY.items():
+        view[f"{label} (EUR m)"] = pd.to_numeric(frame[column]) / 1e6
+    for column, label in SHARES.items():
+        view[f"{label} (%)"] = 100.0 * pd.to_numeric(frame[column])
+        if column == "max_non_eu_share":
+            view["country"] = frame["max_non_eu_country"].fillna("").astype(str).str.upper()
+    view["stock (t)"] = frame["stock_t"]
+    view["stock (days)"] = frame["stock_days"]
+    view["expected shortfall (t)"] = frame["expected_shortfall_t"]
+    return view.round(1)
