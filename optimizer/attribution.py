@@ -19,7 +19,8 @@ charged to one material (discounted EUR; d_y the discount factor of year y):
     stock_end_value  −normal price·stock left at the end (capacity + refills − draws)
 
 What a component's model total holds beyond the priced terms (an option adopted but never
-used; solver tolerance) stays in a row of its own with no material, so that for every
+used) stays in a row of its own with no material; a difference within the solver's
+tolerance (NOISE_EUR) goes to the component's largest part instead. So for every
 scenario and component the rows add up to the model's figure, and costs.csv's invariant
 holds: the `*` rows plus the probability-weighted scenario rows are expected_cost_eur. A
 component that no material takes (holding without a stock) keeps its row, material empty.
@@ -128,8 +129,11 @@ def costs_by_material(case: Case, tables: dict[str, pd.DataFrame]) -> pd.DataFra
     rows = []
     for r in model.itertuples(index=False):
         parts = split.get((r.scenario, r.component), [])
-        rows += [(r.scenario, r.component, m, eur) for m, eur in parts]
         rest = float(r.eur) - sum(eur for _, eur in parts)
-        if abs(rest) > NOISE_EUR or not parts:     # every component keeps a row
+        if parts and abs(rest) <= NOISE_EUR:       # the solver's tolerance: to the largest
+            big = max(range(len(parts)), key=lambda i: abs(parts[i][1]))
+            parts[big], rest = (parts[big][0], parts[big][1] + rest), None
+        rows += [(r.scenario, r.component, m, eur) for m, eur in parts]
+        if rest is not None:                       # every component keeps a row
             rows.append((r.scenario, r.component, "", rest))
     return pd.DataFrame(rows, columns=COLUMNS["costs"])

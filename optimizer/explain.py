@@ -72,20 +72,22 @@ def scenario_years(case: Case, tables: dict[str, pd.DataFrame], duals: dict) -> 
 def _builds(case: Case, tables: dict[str, pd.DataFrame], duals: dict) -> pd.DataFrame:
     builds, fac, flows = tables["builds"], case.facilities, tables["flows"]
     made = flows[flows["flow"].isin(["production", "recycling"])]
+    produced = dict(zip(zip(made["source_or_facility"], made["year"], made["scenario"]),
+                        made["t"]))
     rows = []
     for f, group in builds.groupby("facility"):
-        units = int(group["units"].sum())
-        produced = made[made["source_or_facility"] == f].set_index(["year", "scenario"])["t"]
-        for w in case.probability:
-            for y in case.years:
-                new = int(group.loc[group["year_online"] <= y, "units"].sum())
-                if new == 0:
-                    continue
-                share = new / (new + fac.at[f, "existing_units"])
-                value = duals.get(("production_within_capacity", (f, y, w)), 0.0) \
-                    * fac.at[f, "capacity_t_per_yr"] * new
-                rows.append(("build", f, fac.at[f, "output"], units, "units", w, y, value,
-                             share * produced.get((y, w), 0.0), float("nan")))
+        units, existing = int(group["units"].sum()), float(fac.at[f, "existing_units"])
+        capacity, output = float(fac.at[f, "capacity_t_per_yr"]), fac.at[f, "output"]
+        online = list(zip(group["year_online"], group["units"]))
+        for y in case.years:
+            new = sum(int(n) for year, n in online if year <= y)
+            if new == 0:
+                continue
+            for w in case.probability:
+                value = duals.get(("production_within_capacity", (f, y, w)), 0.0) * capacity * new
+                rows.append(("build", f, output, units, "units", w, y, value,
+                             new / (new + existing) * produced.get((f, y, w), 0.0),
+                             float("nan")))
     return pd.DataFrame(rows, columns=COLUMNS["why"][:6] + ["year", "value_eur", "supplied_t",
                                                             "deficit_t"])
 

@@ -29,6 +29,7 @@ from .. import results as R
 from ..analysis.held import expected_cost_study
 from ..analysis.scenarios import subset_case
 from ..case import Case
+from ..materials import materials
 from ..results import Results
 from ..run import solve_case
 from .driver import SCENARIOS_PER_MODEL, weighs_cvar
@@ -66,6 +67,7 @@ def _merge(case: Case, parts: list[tuple[float, Results]]) -> Results:
         {c: "first" if c != "days_of_demand" else "min" for c in stock.columns
          if c != "material"})[list(stock.columns)]
     tables["kpis"] = kpis.kpis(case, tables["flows"])
+    tables["materials"] = materials(case, tables)    # costs come split by material per chunk
     probability, risk = case.probability, case.study.risk
     totals = R.scenario_totals(tables["costs"])
     expected = R.expected_cost(tables["costs"], probability)
