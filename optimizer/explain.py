@@ -15,7 +15,9 @@ with π_w = probability[w] + weight·(CVaR weight of w) the weight of scenario w
 objective and d_y the discount factor. A scenario's value is the sum over its years; the
 scenarios that hold at least 10% of the decision's positive value, at most three, are kept,
 the largest first, each with its years (those with a positive value) and, for a stock, the
-tonnes drawn and the deficit it met: draws plus what was still short in those years.
+tonnes drawn and the deficit it met: draws plus what was still short in those years. A
+decision with no positive value anywhere (a stock never drawn, a plant whose capacity is
+never scarce: a policy floor, or a tie with other supply) is listed without a scenario.
 
 A large contract is one whose volume over the horizon is at least LARGE_SHARE of its
 material's demand over the horizon.
@@ -64,6 +66,10 @@ def scenario_years(case: Case, tables: dict[str, pd.DataFrame], duals: dict) -> 
             * draws["t"], "supplied_t": draws["t"],
             "deficit_t": draws["t"] + short.reindex(pd.MultiIndex.from_frame(
                 draws[by_key])).fillna(0.0).to_numpy()}))
+    idle = [m for m, cap in stock.items() if cap > TOL and m not in set(draws["material"])]
+    parts.append(pd.DataFrame({"decision": "stock", "subject": idle, "material": idle,
+                               "size": [stock[m] for m in idle], "unit": "t", "scenario": "",
+                               "year": float("nan"), "value_eur": 0.0}))
     parts += [_builds(case, tables, duals), _contracts(case, tables, duals)]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -53,3 +53,15 @@ def test_a_stock_short_of_a_deficit_says_how_much_of_it_it_covers(hand):
     assert len(said) == 1 and said[0].startswith("x stock 10 t: ")
     assert "covers 10 t of the 2027 ban deficit of 80 t" in said[0]
     assert "covers the 2028 minor deficit of 10 t" in said[0]
+
+
+def test_a_stock_that_is_never_drawn_is_said_to_be_worth_nothing_at_the_margin(hand):
+    """No disruption, and a policy of 73 days of stock (20 t of 100 t/yr): the stock is
+    bought for the policy alone, and no scenario draws it."""
+    tables = deficit_case()
+    tables["disruptions"] = []
+    results = hand(tables, horizon={"start": 2026, "end": 2028}, policy={"min_stock_days": 73})
+    assert results.stockpile.set_index("material").at["x", "capacity_t"] == pytest.approx(20.0)
+    said = [s for s in sentences(results.why) if s.startswith("x stock")]
+    assert said == ["x stock 20 t: worth nothing at the margin in any scenario (a policy floor, "
+                    "or a tie with other supply)"]
