@@ -7,19 +7,14 @@ from ..explain import sentences
 from ..results import Results
 
 
-def _eur(x: float) -> str:
-    for div, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"EUR {x / div:,.2f} {unit}"
-    return f"EUR {x:,.0f}"
-
-
 def _share(x) -> str:
     return "n/a" if pd.isna(x) else f"{x:.0%}"
 
 
 def material_lines(results: Results) -> list[str]:
     """One line per material of materials.csv, the costliest first."""
+    from .text import _eur     # text.py lists these lines: imported here, not at the top
+
     frame = results.materials
     if frame.empty:
         return []
