@@ -63,12 +63,13 @@ def shares(case: Case, flows: pd.DataFrame) -> pd.DataFrame:
     recycling_share per material, from flows.csv (module doc)."""
     p = case.probability
     f = flows.assign(w=flows["scenario"].map(p))
-    f["et"] = f["t"] * f["w"]
+    f["et"] = (f["t"] * f["w"]).astype(float)
     src, fac = case.sources, case.facilities
     used = consumption(case, flows)
-    used = used * used.index.get_level_values("scenario").map(p)
+    used = (used * used.index.get_level_values("scenario").map(p)).astype(float)
     by_year = used.groupby(level=["material", "year"]).sum()
-    total = by_year.groupby(level="material").sum()
+    by_year = by_year.where(by_year > 0)          # no share of nothing consumed
+    total = by_year.groupby(level="material").sum(min_count=1)
 
     def horizon(rows) -> pd.Series:
         return f.loc[rows].groupby("material")["et"].sum().reindex(total.index).fillna(0.0)
@@ -84,15 +85,15 @@ def shares(case: Case, flows: pd.DataFrame) -> pd.DataFrame:
     by_country = f[third].assign(country=country[third]) \
         .groupby(["material", "year", "country"])["et"].sum()
     share = by_country / by_year.reindex(by_country.droplevel("country").index).to_numpy()
-    share = share[share.index.get_level_values("material").isin(total.index)]
+    share = share.dropna()
     top = share.groupby(level="material").idxmax() if len(share) else pd.Series(dtype=object)
     frame = pd.DataFrame({
-        "import_dependence": net / total,
+        "import_dependence": net / total,                       # NaN where nothing is used
         "max_non_eu_share": share.groupby(level="material").max().reindex(total.index).fillna(0.0),
         "max_non_eu_country": top.map(lambda k: k[2]).reindex(total.index).fillna(""),
         "eu_production_share": horizon(made & in_eu & (f["flow"] == "production")) / total,
         "recycling_share": horizon(made & in_eu & (f["flow"] == "recycling")) / total})
-    return frame[total > 0]
+    return frame[total.notna()]
 
 
 def materials(case: Case, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
