@@ -18,7 +18,7 @@ COLUMNS = {
     "contracts": ["source", "material", "country", "year", "volume_t"],
     "flows": ["scenario", "year", "material", "flow", "source_or_facility", "t"],
     "shortfall": ["scenario", "material", "year", "shortfall_t", "share_of_demand"],
-    "costs": ["scenario", "component", "eur"],
+    "costs": ["scenario", "component", "eur", "material"],
     "kpis": ["material", "year", "hhi", "max_supply_share", "top_country",
              "max_non_eu_country_share", "top_non_eu_country", "eu_processing_share",
              "recycling_share", "supply_risk"],
@@ -26,6 +26,13 @@ COLUMNS = {
               "shadow_price_pv", "unit", "method"],
     "conflicts": ["constraint", "policy", "material", "country", "year", "scenario", "violation",
                   "unit", "explanation"],
+    "materials": ["material", "name", "cost_eur", "purchases_eur", "capex_eur", "opex_eur",
+                  "stock_eur", "substitution_eur", "shortage_eur", "cvar_contribution_eur",
+                  "import_dependence", "max_non_eu_share", "max_non_eu_country",
+                  "eu_production_share", "recycling_share", "stock_t", "stock_days",
+                  "expected_shortfall_t"],
+    "why": ["decision", "subject", "material", "size", "unit", "scenario", "years", "value_eur",
+            "value_share", "deficit_t", "supplied_t"],
 }
 
 
@@ -126,12 +133,13 @@ def shortfall(case: Case, model) -> pd.DataFrame:
 
 
 def costs(model) -> pd.DataFrame:
-    """Cost components in EUR (the model counts million EUR)."""
+    """Cost components in EUR (the model counts million EUR), before attribution.py splits
+    them by material."""
     eur = model.eur_per_objective_unit
     rows = [("*", k, eur * pyo.value(model.first_stage_component[k])) for k in FIRST_STAGE]
     rows += [(w, k, eur * pyo.value(model.scenario_component[k, w])) for w in model.W
              for k in SECOND_STAGE]
-    return pd.DataFrame(rows, columns=COLUMNS["costs"])
+    return pd.DataFrame(rows, columns=["scenario", "component", "eur"])
 
 
 def expected_cost(costs_frame: pd.DataFrame, probability: dict[str, float]) -> float:
@@ -173,10 +181,11 @@ class Results:
     Tables: builds, stockpile, contracts, flows, shortfall, costs, kpis, duals, and conflicts
     (the policy rows that must give way, for an infeasible study). `plan` is the first stage
     as the solver left it (optimizer.plan.Plan) when the run read it off its model, else None.
+    materials (materials.py) and why (explain.py) are the per-material answers.
     """
 
     TABLES = ("builds", "stockpile", "contracts", "flows", "shortfall", "costs", "kpis", "duals",
-              "conflicts")
+              "conflicts", "materials", "why")
 
     def __init__(self, summary: dict, tables: dict[str, pd.DataFrame], solver_log: str = "",
                  plan=None):

@@ -10,10 +10,11 @@ from typing import Callable
 import pandas as pd
 import pyomo.environ as pyo
 
-from . import diagnostics, results
+from . import diagnostics, explain, results
 from .case import Case
 from .firmness import decision_ranges
 from .formulation import build_model
+from .materials import with_materials
 from .plan import Plan
 from .results import COLUMNS, Results
 from .solve import fixed_lp_duals, solve_model
@@ -61,7 +62,7 @@ def solve_case(case: Case, duals: bool = True,
             tables["conflicts"] = diagnostics.explain_infeasible(case, prepare)
         return Results(summary, tables, outcome.log)
     start_extract = time.perf_counter()
-    tables = plan_tables(case, model)
+    tables = with_materials(case, plan_tables(case, model))
     plan = Plan.from_model(model)     # before duals and ranges re-solve the model
     summary["extract_s"] = round(outcome.extract_s + time.perf_counter() - start_extract, 3)
     probability = case.probability
@@ -70,8 +71,11 @@ def solve_case(case: Case, duals: bool = True,
                                        case.study.risk.alpha)
     if outcome.status == "feasible":
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
-    if duals and model.policy_keys:
-        tables["duals"] = policy_duals(case, model, outcome.objective, prepare)
+    if duals:
+        lp = fixed_lp_duals(model, case.study.solver, [*model.policy_keys, *explain.ROWS])
+        if model.policy_keys:
+            tables["duals"] = policy_duals(case, model, outcome.objective, prepare, lp)
+        tables["why"] = explain.why(case, tables, lp)
     if ranges:
         started = time.perf_counter()
         summary["within_gap"] = decision_ranges(model, case, outcome.objective, outcome.bound)
@@ -80,7 +84,8 @@ def solve_case(case: Case, duals: bool = True,
     return Results(summary, tables, outcome.log, plan)
 
 
-def policy_duals(case: Case, model, objective: float, prepare=None) -> pd.DataFrame:
+def policy_duals(case: Case, model, objective: float, prepare=None,
+                 lp: dict | None = None) -> pd.DataFrame:
     """Shadow price of every policy row: what tightening it by one unit would cost.
 
     shadow_price_pv is the rise in the objective; shadow_price is the same in the money of
@@ -89,10 +94,13 @@ def policy_duals(case: Case, model, objective: float, prepare=None) -> pd.DataFr
     (method lp_fixed_integers). A land, energy or staff limit binds integer unit counts only,
     where an LP dual says nothing; so does a budget spent on facilities alone. They are
     priced by re-solving the MIP with the limit raised by the smallest step a unit takes
-    (method mip_difference), per unit of the limit.
+    (method mip_difference), per unit of the limit. `lp`: the fixed-integer LP's duals when
+    already at hand (fixed_lp_duals over the policy rows and others).
     """
     names = list(model.policy_keys)
-    lp = fixed_lp_duals(model, case.study.solver, names)
+    if lp is None:
+        lp = fixed_lp_duals(model, case.study.solver, names)
+    lp = {key: price for key, price in lp.items() if key[0] in model.policy_keys}
     probability = dict(model.probability.items())
     rows = []
     for (name, index), price_pv in lp.items():

@@ -54,7 +54,8 @@ def test_chunks_of_scenarios_give_the_extensive_forms_results(risk):
     assert chunked.summary["evaluated_in_chunks"] == 3
     for key in ("objective_eur", "expected_cost_eur", "cvar_eur"):
         assert chunked.summary[key] == pytest.approx(whole.summary[key], rel=1e-7), key
-    for name in ("builds", "contracts", "costs", "flows", "shortfall", "stockpile", "kpis"):
+    for name in ("builds", "contracts", "costs", "flows", "shortfall", "stockpile", "kpis",
+                 "materials"):
         pd.testing.assert_frame_equal(sorted_frame(chunked.tables[name]),
                                       sorted_frame(whole.tables[name]), rtol=1e-6, atol=1e-4,
                                       check_dtype=False, obj=name)

@@ -18,7 +18,7 @@ DESIGN_FILES = {
     "contracts.csv": ["source", "material", "country", "year", "volume_t"],
     "flows.csv": ["scenario", "year", "material", "flow", "source_or_facility", "t"],
     "shortfall.csv": ["scenario", "material", "year", "shortfall_t", "share_of_demand"],
-    "costs.csv": ["scenario", "component", "eur"],
+    "costs.csv": ["scenario", "component", "eur", "material"],   # material: issue 18, docs/cli.md
     "kpis.csv": ["material", "year", "hhi", "max_supply_share", "top_country",
                  "max_non_eu_country_share", "top_non_eu_country", "eu_processing_share",
                  "recycling_share", "supply_risk"],

@@ -27,6 +27,7 @@ import pandas as pd
 from .. import kpis
 from .. import results as R
 from ..case import Case
+from ..materials import materials
 from ..results import Results
 from ..run import solve_case
 from ..scenarios import expected_cost_study, subset_case
@@ -65,6 +66,7 @@ def _merge(case: Case, parts: list[tuple[float, Results]]) -> Results:
         {c: "first" if c != "days_of_demand" else "min" for c in stock.columns
          if c != "material"})[list(stock.columns)]
     tables["kpis"] = kpis.kpis(case, tables["flows"])
+    tables["materials"] = materials(case, tables)    # costs come split by material per chunk
     probability, risk = case.probability, case.study.risk
     totals = R.scenario_totals(tables["costs"])
     expected = R.expected_cost(tables["costs"], probability)

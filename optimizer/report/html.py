@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from ..results import Results
 from .analyses import KINDS, analysis_figures
+from .answers import MATERIALS_NOTE, material_view
 from .charts import Chart, numeric
 from .figures import plan_figures
 from .output import publish
@@ -202,6 +203,9 @@ def render(folder: Path, pngs: dict[str, bytes]) -> str:
             sections.append(("plan", "The plan in plain language",
                              _plan_html(plain_summary(results))))
             sections += _plan_sections(results, pngs)
+            if not results.materials.empty:
+                sections.append(("materials", "By material", MATERIALS_NOTE
+                                 + table(material_view(results.materials))))
         elif results.status == "infeasible":
             sections.append(_infeasible(results))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..results import Results
+from .answers import material_lines, why_lines
 
 
 def _eur(x: float) -> str:
@@ -58,6 +59,7 @@ def plain_summary(results: Results) -> str:
                  for m in expected.index if expected[m] > 0.5]
         lines.append("Expected shortfall over the horizon: "
                      + ("; ".join(short) if short else "none") + ".")
+    lines += why_lines(results) + material_lines(results)
     return "\n".join(lines)
 
 
