@@ -151,6 +151,8 @@ def compare(frame: pd.DataFrame, label: str | None = None, y=None) -> Figure:
                 f"{v / div:,.2f} ({(v - base) / div:+,.2f}, {(v - base) / abs(base):+.1%})"
                 if base else f"{v / div:,.2f}" for k, v in enumerate(values)])
             ax.axvline(0, color="#333333", linewidth=0.8)
+            ax.plot([0], [names.iloc[0]], marker="D", markersize=9, linestyle="",
+                    color=colors[names.iloc[0]])               # the baseline: no bar
             ax.set_title(f"{column.removesuffix('_eur')} ({unit}), against {names.iloc[0]}",
                          fontsize=10, loc="left")
             ax.set_xlabel(f"difference ({unit})")
