@@ -229,3 +229,6 @@ def validate(study):
 
 # The analysis commands register themselves on `main`.
 from . import cli_analysis, cli_review  # noqa: E402,F401
+from .cli_examples import add_examples  # noqa: E402
+
+add_examples(main)

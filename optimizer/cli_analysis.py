@@ -29,14 +29,7 @@ from .errors import InputError
 @common
 def sweep_command(study, params, values, tornado, workers, out):
     """Solve STUDY at every point of a one-way or grid sweep (or a tornado). Give STUDY
-    first: --values takes every argument up to the next option.
-
-    \b
-    crmplan sweep models/tiny.yaml --param policy.max_country_share --values 0.5 0.65 1
-    crmplan sweep models/tiny.yaml --tornado \\
-        --param "sources.price_eur_per_t[country=cn]" --values 0.8 1.2 \\
-        --param facilities.capex_eur_per_unit --values 0.7 1.3
-    """
+    first: --values takes every argument up to the next option."""
     import math
 
     from .analysis import sweep, tornado as one_at_a_time
