@@ -79,12 +79,15 @@ def _cell(x, year: bool, digits: int | None = None) -> str:
     return str(x)
 
 
-def table(frame: pd.DataFrame, limit: int = MAX_ROWS, digits: int | None = None) -> str:
+def table(frame: pd.DataFrame, limit: int = MAX_ROWS, digits: int | None = None,
+          numbers: list[bool] | None = None) -> str:
     """An HTML table of the first rows; numbers right-aligned with thousands separators
-    (`digits` decimals if given)."""
+    (`digits` decimals if given); `numbers` says which columns are numbers when the frame
+    holds them as formatted text."""
     more = f"<p class='note'>{len(frame) - limit} more rows in the CSV file.</p>" \
         if len(frame) > limit else ""
-    align = ["n" if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame]
+    numbers = numbers or [pd.api.types.is_numeric_dtype(frame[c]) for c in frame]
+    align = ["n" if n else "" for n in numbers]
     head = "".join(f"<th class='{a}'>{html.escape(str(c))}</th>" for c, a in zip(frame, align))
     year = ["year" in str(c) for c in frame]
     rows = "".join("<tr>" + "".join(f"<td class='{a}'>{html.escape(_cell(v, y, digits))}</td>"
@@ -95,20 +98,14 @@ def table(frame: pd.DataFrame, limit: int = MAX_ROWS, digits: int | None = None)
 
 def planner_table(frame: pd.DataFrame, limit: int = MAX_ROWS) -> str:
     """An analysis table in planner units (display.planner_frame: one money unit, shares in
-    %, units in the column names), transposed when it is wide and short, so it fits."""
-    shown = planner_frame(frame.head(limit))
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame]
+    %, units in the column names), transposed when it is wide and short, so that it fits."""
+    shown = planner_frame(frame)
     if len(frame.columns) > MAX_COLUMNS and len(frame) < len(frame.columns):
         wide = shown.set_index(shown.columns[0]).T.rename_axis(shown.columns[0]).reset_index()
         return table(wide, limit=len(wide))
-    out = table(shown.assign(**{c: shown[c] for c in shown}), limit=limit)
-    for name, is_number in zip(shown.columns, numeric):     # right-align numbers
-        if is_number:
-            out = out.replace(f"<th class=''>{html.escape(name)}</th>",
-                              f"<th class='n'>{html.escape(name)}</th>", 1)
-    more = f"<p class='note'>{len(frame) - limit} more rows in the CSV file.</p>" \
-        if len(frame) > limit else ""
-    return out + more
+    return table(shown, limit, numbers=[pd.api.types.is_numeric_dtype(frame[c])
+                                        and not pd.api.types.is_bool_dtype(frame[c])
+                                        for c in frame])
 
 
 def _plan_html(text: str) -> str:
