@@ -30,6 +30,9 @@ SHARES = {"share_of_demand", "p_shortfall", "gap_share", "mip_gap", "hhi_share",
 MONEY_NAMES = {"shadow_price_pv", "shadow_price", "bound", "risk_cvar", "objective"}
 SCALES = ((1e9, "EUR bn"), (1e6, "EUR m"), (1e3, "EUR k"))
 BRACKET = re.compile(r"^(?P<base>[^\[]+)\[(?P<item>.+)\]$")
+NAMES = {"eur": ("amount", "", "money"), "eur_per_t": ("cost per tonne", "EUR/t", "number")}
+ROW_UNITS = {"share": ("share", "%"), "fraction": ("share", "%"), "t": ("number", "t"),
+             "EUR": ("money", ""), "eur": ("money", "")}
 WORDS = {"cvar": "CVaR", "pv": "(PV)", "eu": "EU", "hhi": "HHI", "saa": "SAA", "mip": "MIP"}
 IRREGULAR = {"facility": "facilities", "country": "countries", "strategy": "strategies",
              "day": "days", "analysis": "analyses", "this": "these"}
@@ -86,13 +89,18 @@ def column_kind(name: str) -> tuple[str, str, str]:
     number, seconds, count, text."""
     match = BRACKET.match(name)
     base, item = (match["base"], f" {match['item']}") if match else (name, "")
-    if "." in base:                                  # a swept study key or input column
+    if re.search(r"\.[A-Za-z_]", base):              # a swept study key or input column
         return name, "", "key"
+    if base == "year" or base.startswith("year_"):
+        return _words(base) + item, "", "year"
+    if base in NAMES:
+        label, unit, kind = NAMES[base]
+        return label + item, unit, kind
     for suffix, unit, kind in SUFFIXES:
-        if base.endswith(suffix):
+        if f"_{base}".endswith(suffix):
             words = base if kind == "share" else base.removesuffix(suffix)
             return _words(words) + item, unit or "", kind
-    if base in SHARES or base.startswith("share"):
+    if base in SHARES or base.startswith(("share", "p_")):
         return _words(base) + item, "%", "share"
     if base.startswith("days_"):
         return _words(base) + item, "days", "number"
@@ -105,6 +113,8 @@ def _words(name: str) -> str:
 
 
 def _plain(x) -> str:
+    if x is None:
+        return ""
     if isinstance(x, bool):
         return "yes" if x else "no"
     if isinstance(x, (int,)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e15):
@@ -129,6 +139,8 @@ def _format(values: pd.Series, kind: str, unit: str, scale, top: float | None = 
                           for v in values]
     if kind == "share" and numeric:
         return "%", [share(v) for v in values]
+    if kind == "year" and numeric:
+        return "", [str(int(v)) if _finite(v) else "" for v in values]
     if kind in ("number", "seconds") and numeric:
         top = values.abs().max() if top is None else top
         digits = 1 if kind == "seconds" or top < 10 else 0
@@ -144,14 +156,61 @@ def _money_scale(frame: pd.DataFrame, kinds: dict) -> tuple[float, str]:
 
 def planner_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The table as text in planner units, columns renamed 'label [unit]'; one money unit
-    for every money column of the table."""
+    for every money column of the table. In a long table whose rows differ in unit (a
+    `metric` column naming them, or a `unit` column), the numbers follow their row's unit."""
     kinds = {c: column_kind(str(c)) for c in frame.columns}
     scale = _money_scale(frame, kinds)
+    rows = _row_kinds(frame)
+    if rows is not None:
+        kinds = {c: (k[0], "", "by row") if k[2] == "plain" and _is_number(frame[c]) else k
+                 for c, k in kinds.items()}
     out = {}
     for c, (label, unit, kind) in kinds.items():
+        if kind == "by row":
+            out[label] = _by_row(frame[c], rows)
+            continue
         shown, cells = _format(frame[c], kind, unit, scale)
         out[str(c) if kind == "key" else f"{label} [{shown}]" if shown else label] = cells
+    if rows is not None and "metric" in frame:
+        out["metric"] = [f"{label} [{unit}]" if unit else label for label, unit, _ in rows[0]]
     return pd.DataFrame(out, index=frame.index)
+
+
+def _is_number(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _row_kinds(frame: pd.DataFrame):
+    """([(label, unit, kind)] per row, money scale, each row's largest magnitude) when rows
+    differ in unit, else None."""
+    numbers = frame[[c for c in frame if _is_number(frame[c])]]
+    if "metric" in frame:
+        kinds = [column_kind(str(m)) for m in frame["metric"]]
+    elif "unit" in frame and frame["unit"].isin(list(ROW_UNITS)).any():
+        units = [ROW_UNITS.get(str(u), ("plain", str(u))) for u in frame["unit"]]
+        kinds = [("", unit, kind) for kind, unit in units]
+    else:
+        return None
+    money_rows = numbers[[k == "money" for _, _, k in kinds]].to_numpy().ravel()
+    scale = money_scale(money_rows)
+    kinds = [(label, scale[1] if kind == "money" else unit, kind) for label, unit, kind in kinds]
+    top = numbers.abs().where(numbers.abs() < math.inf).max(axis=1).fillna(0.0)
+    return kinds, scale, list(top)
+
+
+def _by_row(values: pd.Series, rows) -> list[str]:
+    kinds, scale, tops = rows
+    cells = []
+    for v, (_, unit, kind), top in zip(values, kinds, tops):
+        if kind == "money" and _finite(v):
+            cells.append(number(v / scale[0], 2 if scale[0] >= 1e9 else 1))
+        elif kind == "share":
+            cells.append(share(v))
+        elif kind == "number" and _finite(v):
+            cells.append(number(v, 1 if top < 10 else 0))
+        else:
+            cells.append(_plain(v))
+    return cells
 
 
 def _finite(v) -> bool:

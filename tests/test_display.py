@@ -63,3 +63,20 @@ def test_compare_prints_planner_units(tmp_path):
     assert "e+" not in result.output and "-0.0" not in result.output
     exact = pd.read_csv(tmp_path / "cmp" / "compare.csv")   # the CSV stays exact
     assert exact["expected_cost_eur"].iloc[0] > 1e9
+
+
+def test_rows_that_differ_in_unit_follow_their_row():
+    """A stress summary names each row's metric, a ranges table each row's unit: money in
+    EUR bn, shares in %, tonnes as tonnes, years without separators, blanks for None."""
+    stress = pd.DataFrame({"metric": ["total_cost_eur", "shortfall_t", "p_any_shortfall"],
+                           "mean": [1.972e9, 40.68, 0.05], "p95": [2.276e9, 813.6, None]})
+    lines = show(stress, width=200).splitlines()
+    assert lines[1].split() == ["total", "cost", "[EUR", "bn]", "1.97", "2.28"]
+    assert lines[2].split() == ["shortfall", "[t]", "41", "814"]
+    assert lines[3].split() == ["p", "any", "shortfall", "[%]", "5.0%"]
+    ranges = pd.DataFrame({"decision": ["stock x", "contracted x/cn"], "chosen": [472.6, 0.2228],
+                           "unit": ["t", "share"], "firm": [False, True], "year": [2031, 2032],
+                           "within": [None, True]})
+    lines = show(ranges, width=200).splitlines()
+    assert lines[1].split() == ["stock", "x", "473", "t", "no", "2031"]
+    assert lines[2].split() == ["contracted", "x/cn", "22.3%", "share", "yes", "2032", "yes"]
