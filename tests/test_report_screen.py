@@ -126,3 +126,13 @@ def test_compare_report_on_screen(tmp_path):
     gap = frame["expected_cost_eur"].iloc[1] / frame["expected_cost_eur"].iloc[0] - 1
     assert f"{gap:+.1%}" in figure_text(charts[0])
     assert dom.count("<tr>") > len(frame.columns) // 2                 # transposed: metrics as rows
+
+
+def test_an_analysis_figure_has_one_money_unit():
+    """A sweep whose capex is in millions and costs in billions: all in EUR bn."""
+    frame = pd.DataFrame({"point": ["p1", "p2"], "policy.min_stock_days": [0, 30],
+                          "expected_cost_eur": [1.80e9, 1.85e9], "capex_eur": [3e8, 3.2e8],
+                          "total_stock_t": [0.0, 565.0]})
+    for kind in ("sweep", "compare"):
+        (chart,) = report.analysis_figures(kind, frame)
+        assert set(MONEY_UNIT.findall(figure_text(chart))) == {"bn"}, kind
