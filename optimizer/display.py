@@ -34,8 +34,7 @@ NAMES = {"eur": ("amount", "", "money"), "eur_per_t": ("cost per tonne", "EUR/t"
 ROW_UNITS = {"share": ("share", "%"), "fraction": ("share", "%"), "t": ("number", "t"),
              "EUR": ("money", ""), "eur": ("money", "")}
 WORDS = {"cvar": "CVaR", "pv": "(PV)", "eu": "EU", "hhi": "HHI", "saa": "SAA", "mip": "MIP"}
-IRREGULAR = {"facility": "facilities", "country": "countries", "strategy": "strategies",
-             "day": "days", "analysis": "analyses", "this": "these"}
+IRREGULAR = {"analysis": "analyses", "this": "these"}
 
 
 def plural(n: float, word: str, words: str | None = None) -> str:
@@ -159,6 +158,8 @@ def planner_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for every money column of the table. In a long table whose rows differ in unit (a
     `metric` column naming them, or a `unit` column), the numbers follow their row's unit."""
     kinds = {c: column_kind(str(c)) for c in frame.columns}
+    if "bound" in kinds and "risk_cvar" not in frame:          # a frontier's bound on tonnes
+        kinds["bound"] = ("bound", "t", "number")
     scale = _money_scale(frame, kinds)
     rows = _row_kinds(frame)
     if rows is not None:
