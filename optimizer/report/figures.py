@@ -133,7 +133,8 @@ def stock_levels(results: Results) -> Chart:
         ax.axhline(r.capacity_t, color="#333333", linestyle="--", linewidth=1,
                    label=f"capacity {r.capacity_t:,.0f} t")
         ax.set_ylim(bottom=0)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))   # years apart
+        ax.yaxis.set_major_formatter("{x:,.0f}")
         ax.set_title(f"{r.material}: stock at year end (t)", fontsize=10, loc="left")
     axes[0].legend(fontsize=8, frameon=False)
     return Chart("stock", title, "Stock capacity chosen before any scenario is known (dashed) "
