@@ -33,6 +33,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.contrib.solver.common.results import TerminationCondition as TC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from .progress import SolverProgress
 from .study import Solver
 
 log = logging.getLogger(__name__)
@@ -144,8 +145,12 @@ def _run(h: highspy.Highs) -> None:
             event.interrupt()
 
     callbacks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
+    progress = SolverProgress() if logging.getLogger("optimizer.progress").isEnabledFor(
+        logging.INFO) else None
     for callback in callbacks:
         callback.subscribe(interrupt)
+        if progress is not None:
+            callback.subscribe(progress)
     worker = threading.Thread(target=h.run, name="highs", daemon=True)
     worker.start()
     try:
@@ -159,6 +164,8 @@ def _run(h: highspy.Highs) -> None:
     finally:
         for callback in callbacks:
             callback.unsubscribe(interrupt)
+            if progress is not None:
+                callback.unsubscribe(progress)
 
 
 def to_highs(model: pyo.ConcreteModel) -> Handover:

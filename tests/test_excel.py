@@ -114,3 +114,47 @@ def test_cli_exports_and_never_overwrites(tmp_path, monkeypatch):
     assert (tmp_path / "crmplan-template.xlsx").is_file()
     with pytest.raises(OutputExists):
         write_template(target)
+
+
+def test_template_units_read_back_as_each_column_means(tmp_path):
+    """Every column's unit as the template shows it (header comment and readme sheet): money
+    per tonne in EUR/t (not [t]), per year /yr, shares as fractions, tonnes in t."""
+    import re
+
+    from openpyxl import load_workbook
+
+    from optimizer.report.excel import write_template
+    from optimizer.schema import TABLES
+
+    book = load_workbook(write_template(tmp_path / "template.xlsx"))
+    readme = {(r[0], r[1]): r[2] or "" for r in book["readme"].iter_rows(min_row=4,
+                                                                          values_only=True)}
+    expected = {"price_eur_per_t": "EUR/t", "shortage_cost_eur_per_t": "EUR/t",
+                "stockpile_capex_eur_per_t": "EUR/t", "holding_cost_eur_per_t_yr": "EUR/(t·yr)",
+                "ramp_share_per_yr": "fraction/yr", "capacity_t_per_yr": "t/yr",
+                "demand_t": "t", "t_per_t_output": "t/t", "capex_eur_per_unit": "EUR/unit",
+                "available_share": "fraction", "lead_time_yr": "yr", "capex_eur": "EUR"}
+    seen = set()
+    for table in TABLES.values():
+        sheet = book[table.name]
+        for cell in sheet[1]:
+            if cell.value is None or cell.value not in {c.name for c in table.columns}:
+                continue
+            found = re.match(rf"{re.escape(cell.value)}(?: \[(.+)\])?\n", cell.comment.text)
+            unit = found.group(1) or ""
+            assert unit == readme[(table.name, cell.value)], (table.name, cell.value)
+            name = cell.value
+            if "_eur" in name:
+                assert unit.startswith("EUR"), (name, unit)
+            if "_per_t" in name and name.startswith(("price", "cost", "shortage", "stockpile")):
+                assert unit.startswith("EUR/"), (name, unit)
+            if name.endswith("_share"):
+                assert unit == "fraction", (name, unit)
+            if name.endswith("_t") and not name.endswith("_per_t"):
+                assert unit == "t", (name, unit)
+            if name.endswith("_per_yr"):
+                assert unit.endswith("/yr") or unit.endswith("yr)"), (name, unit)
+            if name in expected:
+                assert unit == expected[name], (name, unit)
+                seen.add(name)
+    assert seen == set(expected)

@@ -206,3 +206,21 @@ def test_an_infeasible_run_reports_the_conflicting_policy(tmp_path):
     page = report.write_report(folder).read_text()
     assert "Why there is no plan" in page and "policy.min_recycling_share for ndpr_oxide" in page
     assert "policy.budget_eur" in page and "<img" not in page
+
+
+def test_a_long_solve_logs_highs_gap_as_it_falls(caplog, monkeypatch):
+    """HiGHS's progress from its callbacks (every 0 s here, so that the tiny solve shows it);
+    the lines go to optimizer.progress at INFO, which --quiet hides."""
+    import optimizer.progress as progress
+    from optimizer.progress import SolverProgress
+
+    assert SolverProgress.line(95.2, 0.0341, 12, 9000) == "95 s, gap 3.41%, 12 nodes"
+    assert SolverProgress.line(40.0, float("inf"), 0, 182_311) == \
+        "40 s, root LP, 182,311 simplex iterations"
+    monkeypatch.setattr(progress, "SOLVE_EVERY_S", 0.0)
+    with caplog.at_level("INFO", logger="optimizer.progress"):
+        optimizer.solve("models/tiny.yaml")
+    lines = [r.getMessage() for r in caplog.records if r.name == "optimizer.progress"]
+    assert lines and all(line.startswith("HiGHS: ") for line in lines)
+    gaps = [float(g) for g in re.findall(r"gap ([\d.]+)%", " ".join(lines))]
+    assert gaps and gaps == sorted(gaps, reverse=True)          # the gap only falls

@@ -5,5 +5,8 @@ that no command module imports this package's `__init__` and none imports anothe
 """
 from . import analysis, review  # noqa: F401  (they register their commands on `main`)
 from .app import main
+from .examples import add_examples
+
+add_examples(main)    # after every command is registered
 
 __all__ = ["main"]

@@ -11,6 +11,7 @@ import click
 from .app import DEFAULT_STUDY, _study_path, common, main, study_argument
 from .options import (Greedy, ProgressDisplay, analysis_options, out_option, save_figure,
                           show)
+from ..display import money, share, show_compare
 from ..errors import InputError
 
 
@@ -28,14 +29,7 @@ from ..errors import InputError
 @common
 def sweep_command(study, params, values, tornado, workers, out):
     """Solve STUDY at every point of a one-way or grid sweep (or a tornado). Give STUDY
-    first: --values takes every argument up to the next option.
-
-    \b
-    crmplan sweep models/tiny.yaml --param policy.max_country_share --values 0.5 0.65 1
-    crmplan sweep models/tiny.yaml --tornado \\
-        --param "sources.price_eur_per_t[country=cn]" --values 0.8 1.2 \\
-        --param facilities.capex_eur_per_unit --values 0.7 1.3
-    """
+    first: --values takes every argument up to the next option."""
     import math
 
     from ..analysis import sweep, tornado as one_at_a_time
@@ -88,7 +82,7 @@ def compare_command(study, strategies, workers, out):
             as step:
         frame = compare(case, chosen, workers, folder, step)
         frame.to_csv(folder / "compare.csv", index=False)
-    click.echo(frame.set_index("strategy").T.to_string())
+    click.echo(show_compare(frame))
     click.echo(f"Compare: {target}")
 
 
@@ -272,10 +266,10 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
         frame.to_csv(folder / "saa.csv", index=False)
         (folder / "saa.json").write_text(json.dumps(bounds, indent=2) + "\n")
     click.echo(show(frame))
-    click.echo(f"{bounds['lower_bound_eur']:,.0f} <= optimal expected cost <= "
-               f"{bounds['upper_bound_eur']:,.0f} EUR at {bounds['interval_level']:.0%} "
-               f"(each bound {level:.0%})")
-    click.echo(f"candidate plan: expected cost {bounds['candidate_cost_eur']:,.0f} EUR, "
-               f"optimality gap <= {bounds['gap_bound_eur']:,.0f} EUR "
-               f"({bounds['gap_share']:.2%}) at {level:.0%}")
+    click.echo(f"{money(bounds['lower_bound_eur'])} <= optimal expected cost <= "
+               f"{money(bounds['upper_bound_eur'])} at {share(bounds['interval_level'], 0)} "
+               f"(each bound {share(level, 0)})")
+    click.echo(f"candidate plan: expected cost {money(bounds['candidate_cost_eur'])}, "
+               f"optimality gap <= {money(bounds['gap_bound_eur'])} "
+               f"({share(bounds['gap_share'], 2)}) at {share(level, 0)}")
     click.echo(f"SAA: {target}")

@@ -218,8 +218,10 @@ def validate(study):
     from ..case import load_case
     from ..study import load_study
 
-    case = load_case(load_study(_study_path(study)))
-    click.echo(f"{case.study.name}: inputs valid ({len(case.materials)} materials, "
-               f"{len(case.sources)} sources, {len(case.facilities)} facilities, "
-               f"{len(case.scenarios)} scenarios, {len(case.years)} years)")
+    from ..display import plural
 
+    case = load_case(load_study(_study_path(study)))
+    counts = ", ".join(plural(len(table), word) for table, word in (
+        (case.materials, "material"), (case.sources, "source"), (case.facilities, "facility"),
+        (case.scenarios, "scenario"), (case.years, "year")))
+    click.echo(f"{case.study.name}: inputs valid ({counts})")

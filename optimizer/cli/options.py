@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..display import show  # noqa: F401 - the tables of every command, in planner units
+
 
 def _is_option(token: str) -> bool:
     try:
@@ -80,10 +82,6 @@ class ProgressDisplay:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.__exit__(*exc)
-
-
-def show(frame) -> str:
-    return frame.to_string(index=False, float_format=lambda x: f"{x:,.6g}")
 
 
 def save_figure(folder: Path, kind: str, frame, name: str) -> None:

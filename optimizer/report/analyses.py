@@ -18,6 +18,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..display import column_kind
 from .charts import COLORS, Chart, eur_scale, new_figure
 
 KINDS = ("sweep", "tornado", "compare", "frontier", "stress", "prioritize", "ranges")
@@ -29,11 +30,15 @@ PREFERRED = ("expected_cost_eur", "total_cost_eur", "cvar_eur", "expected_shortf
 UNITS = ("_eur", "_t", "_share", "_days", "_t_per_yr")
 CAPTIONS = {
     "sweep": "How the plan's metrics move as a study key or input is swept; one row of "
-             "panels per value of a second swept key, if any.",
+             "panels per value of a second swept key, if any. Axes do not start from zero, so "
+             "that a difference of a few per cent shows.",
     "tornado": "Which inputs matter most: each bar spans the cost at the low and at the high "
                "value of one input (in brackets), the others as in the study; the line is the "
                "base case.",
-    "compare": "Strategies side by side, each plan evaluated against the same scenarios.",
+    "compare": "Strategies side by side, each plan evaluated against the same scenarios. Money "
+               "is drawn as the difference from the first strategy (the study's own optimum), "
+               "so that a gap of a few per cent shows; each bar is labelled with the "
+               "strategy's value, its difference and that difference in per cent.",
     "frontier": "The trade-off frontier between expected cost and risk: each point is an "
                 "optimal plan for one bound; further down and left is better on both axes.",
     "stress": "The distribution of each metric over the stress samples (weighted by their "
@@ -71,10 +76,26 @@ def _pick(metrics: list[str], y) -> list[str]:
     return sorted(metrics, key=rank.get)[:MAX_PANELS]
 
 
-def _axis_label(column: str) -> tuple[float, str]:
-    """Money (…_eur, and the frontier's risk_cvar) in EUR m."""
-    return (1e6, f"{column.removesuffix('_eur')} (EUR m)") if column.endswith(("_eur", "cvar")) \
-        else (1.0, column)
+def is_money(column: str) -> bool:
+    return column.endswith(("_eur", "cvar"))
+
+
+def money_values(frame: pd.DataFrame, columns=None) -> list[float]:
+    """Every amount of the money columns (of those given): one EUR unit for a whole figure."""
+    return list(frame[[c for c in (columns or frame.columns) if is_money(str(c))
+                       and pd.api.types.is_numeric_dtype(frame[c])]].to_numpy().ravel())
+
+
+def _axis_label(column: str, values=()) -> tuple[float, str]:
+    """(divisor, 'label (unit)'): money (…_eur, and the frontier's risk_cvar) in the unit of
+    its values (EUR bn or m), others in the unit their name says (display.column_kind)."""
+    label, unit, kind = column_kind(column)
+    if is_money(column):
+        div, unit = eur_scale(values)
+        return div, f"{label} ({unit})"
+    if kind == "share":
+        return 0.01, f"{label} (%)"
+    return 1.0, f"{label} ({unit})" if unit and kind != "key" else label
 
 
 def sweep(frame: pd.DataFrame, x: str | None = None, y=None, by: str | None = None) -> Figure:
@@ -88,7 +109,8 @@ def sweep(frame: pd.DataFrame, x: str | None = None, y=None, by: str | None = No
     for row, (name, part) in zip(axes, groups):
         part = part.sort_values(x)
         for k, (ax, column) in enumerate(zip(row, ys)):
-            div, text = _axis_label(column)
+            div, text = _axis_label(column, money_values(frame, ys) if is_money(column)
+                                    else frame[column])
             ax.plot(part[x], part[column] / div, marker="o", color=COLORS[k % len(COLORS)])
             ax.set_xlabel(x)
             ax.set_title(text if name is None else f"{text} at {by} = {name}", fontsize=10,
@@ -126,19 +148,43 @@ def compare(frame: pd.DataFrame, label: str | None = None, y=None) -> Figure:
     labels, metrics = labels_and_metrics(frame)
     label = label or labels[0]
     ys = _pick(metrics, y)
-    fig, axes = new_figure(1, len(ys), width=max(5.0, 3.6 * len(ys)),
+    names = frame[label].astype(str)
+    fig, axes = new_figure(1, len(ys), width=max(5.0, 3.9 * len(ys)),
                            height=0.35 * len(frame) + 1.6)
-    colors = [COLORS[i % len(COLORS)] for i in range(len(frame))]
+    colors = strategy_colors(names)
     for ax, column in zip(axes[0], ys):
-        div, text = _axis_label(column)
-        bars = ax.barh(frame[label].astype(str), frame[column] / div, color=colors)
-        ax.bar_label(bars, fmt="{:,.4g}", fontsize=7, padding=2)
-        ax.margins(x=0.2)
-        ax.set_title(text, fontsize=10, loc="left")
+        values = frame[column].astype(float)
+        if is_money(column):
+            div, unit = eur_scale(frame[[c for c in ys if is_money(c)]].to_numpy().ravel())
+            base = values.iloc[0]
+            bars = ax.barh(names, (values - base) / div, color=[colors[n] for n in names])
+            ax.bar_label(bars, fontsize=8, padding=2, labels=[
+                f"{v / div:,.2f} (baseline)" if k == 0 else
+                f"{v / div:,.2f} ({(v - base) / div:+,.2f}, {(v - base) / abs(base):+.1%})"
+                if base else f"{v / div:,.2f}" for k, v in enumerate(values)])
+            ax.axvline(0, color="#333333", linewidth=0.8)
+            ax.plot([0], [names.iloc[0]], marker="D", markersize=9, linestyle="",
+                    color=colors[names.iloc[0]])               # the baseline: no bar
+            ax.set_title(f"{column_kind(column)[0]} ({unit}), against {names.iloc[0]}",
+                         fontsize=10, loc="left")
+            ax.set_xlabel(f"difference ({unit})")
+        else:
+            div, text = _axis_label(column, values)
+            bars = ax.barh(names, values / div, color=[colors[n] for n in names])
+            ax.bar_label(bars, fmt="{:,.0f}" if (values / div).abs().max() >= 100 else
+                         "{:,.3g}", fontsize=8, padding=2)
+            ax.xaxis.set_major_formatter("{x:,.0f}")
+            ax.set_title(text, fontsize=10, loc="left")
+        ax.margins(x=0.35)
         ax.invert_yaxis()
     for ax in axes[0, 1:]:
         ax.set_yticks([])
     return fig
+
+
+def strategy_colors(names) -> dict[str, str]:
+    """One colour per strategy (or plan), the same in every panel."""
+    return {n: COLORS[i % len(COLORS)] for i, n in enumerate(dict.fromkeys(names))}
 
 
 def frontier(frame: pd.DataFrame, x: str | None = None, y: str | None = None,
@@ -148,7 +194,8 @@ def frontier(frame: pd.DataFrame, x: str | None = None, y: str | None = None,
     x = x or _pick(metrics, None)[0]
     y = y or risk or _pick([m for m in metrics if m != x], None)[0]
     label = label or next((c for c in labels if c not in COUNTERS), None)
-    (xdiv, xtext), (ydiv, ytext) = _axis_label(x), _axis_label(y)
+    money = money_values(frame, [x, y])
+    (xdiv, xtext), (ydiv, ytext) = _axis_label(x, money), _axis_label(y, money)
     rows = frame.sort_values(x)
     fig, axes = new_figure(width=7.0, height=4.2)
     ax = axes[0, 0]
@@ -169,7 +216,8 @@ def stress(frame: pd.DataFrame, by: str | None = None, y=None) -> Figure:
     ys = _pick(metrics, y)
     fig, axes = new_figure(1, len(ys), width=max(5.0, 3.6 * len(ys)), height=3.4)
     for ax, column in zip(axes[0], ys):
-        div, text = _axis_label(column)
+        div, text = _axis_label(column, money_values(frame, ys) if is_money(column)
+                                else frame[column])
         if by:
             groups = list(frame.groupby(by, sort=False))
             ax.boxplot([g[column].dropna() / div for _, g in groups])
@@ -267,4 +315,8 @@ def analysis_figures(kind: str, frame: pd.DataFrame, **columns) -> list[Chart]:
     if frame.empty:
         return [Chart(kind, kind.capitalize(), "", note=f"The {kind} table is empty.")]
     caption = CAPTIONS[kind] + (" " + firm_and_loose(frame) if kind == "ranges" else "")
-    return [Chart(kind, kind.capitalize(), caption, DRAW[kind](frame, **columns))]
+    drawn = {}
+    if kind == "compare":
+        labels = labels_and_metrics(frame)[0]
+        drawn = strategy_colors(frame[columns.get("label") or labels[0]].astype(str))
+    return [Chart(kind, kind.capitalize(), caption, DRAW[kind](frame, **columns), colors=drawn)]

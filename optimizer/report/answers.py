@@ -53,12 +53,13 @@ SHARES = {"import_dependence": "imports", "max_non_eu_share": "largest non-EU co
           "eu_production_share": "EU production", "recycling_share": "recycling"}
 
 
-def material_view(frame: pd.DataFrame) -> pd.DataFrame:
-    """materials.csv for a page: money in EUR m, shares in %, the costliest material first."""
+def material_view(frame: pd.DataFrame, scale: tuple[float, str] = (1e6, "EUR m")) -> pd.DataFrame:
+    """materials.csv for a page: money in the page's unit (divisor, name), shares in %, the
+    costliest material first."""
     frame = frame.sort_values("cost_eur", ascending=False)
     view = pd.DataFrame({"material": frame["material"]})
     for column, label in MONEY.items():
-        view[f"{label} (EUR m)"] = pd.to_numeric(frame[column]) / 1e6
+        view[f"{label} ({scale[1]})"] = pd.to_numeric(frame[column]) / scale[0]
     for column, label in SHARES.items():
         view[f"{label} (%)"] = 100.0 * pd.to_numeric(frame[column])
         if column == "max_non_eu_share":

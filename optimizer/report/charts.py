@@ -6,13 +6,37 @@ state), so they render headless with the Agg canvas.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 COLORS = ["#0072b2", "#e69f00", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999",
           "#7f3c8d", "#3969ac", "#f2b701", "#e73f74", "#8c564b"]   # no green: see figures.FIXED
+
+
+# One colour per country in every chart of a report, keyed by country id: every country of the
+# datasets in inputs/ (no two closer than 45 in RGB, nor to the fixed colours of figures.FIXED).
+COUNTRY_COLORS = {
+    "cn": "#e6a100", "tr": "#4363d8", "au": "#ffe119", "us": "#911eb4", "br": "#808000",
+    "ru": "#800000", "ca": "#42d4f4", "my": "#f032e6", "vn": "#9a6324", "no": "#000075",
+    "jp": "#e7298a", "ph": "#469990", "kr": "#00bfff", "gb": "#7f7f7f", "cl": "#ffd8b1",
+    "ar": "#aaffc3", "cd": "#ff4500", "id": "#bcf60c", "tj": "#008080", "th": "#c45a00",
+    "il": "#1e90ff", "kz": "#ff00ff", "mg": "#ff69b4", "row": "#b0b0b0",
+    "fr": "#1f3a93", "de": "#2f2f2f", "ee": "#5fa2dd", "se": "#0b6e4f", "nl": "#ff7f50",
+    "fi": "#a3a3ff", "at": "#6b4226", "es": "#00ced1", "be": "#9acd32", "gr": "#87ceeb"}
+EU_MEMBERS = frozenset("at be bg hr cy cz dk ee fi fr de gr hu ie it lv lt lu mt nl pl pt ro sk "
+                       "si es se".split())    # ISO 3166 ids of the 27 member states
+SPARE = ["#8dd3c7", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+         "#bc80bd", "#ccebc5", "#ffed6f", "#a6761d", "#666666"]
+
+
+def country_color(country: str) -> str:
+    """The colour of a country in every chart; a country outside COUNTRY_COLORS gets a spare
+    colour chosen by its id, so it too keeps its colour from chart to chart."""
+    key = str(country).lower()
+    return COUNTRY_COLORS.get(key) or SPARE[zlib.crc32(key.encode()) % len(SPARE)]
 
 
 @dataclass
@@ -24,6 +48,7 @@ class Chart:
     caption: str
     figure: Figure | None = None
     note: str = ""     # shown instead of a figure when there is nothing to draw
+    colors: dict[str, str] = field(default_factory=dict)   # legend label -> colour drawn
 
 
 def new_figure(rows: int = 1, cols: int = 1, width: float = 11.0, height: float = 3.6):
@@ -47,8 +72,10 @@ def grid(n: int, cols: int = 3, height: float = 3.2):
 
 
 def eur_scale(values) -> tuple[float, str]:
-    top = max((abs(float(v)) for v in values), default=0.0)
-    return (1e9, "EUR bn") if top >= 1e9 else (1e6, "EUR m") if top >= 1e6 else (1.0, "EUR")
+    """(divisor, unit) of a set of EUR amounts (display.money_scale): one unit for them all."""
+    from ..display import money_scale
+
+    return money_scale(values)
 
 
 def code(label: str) -> str:

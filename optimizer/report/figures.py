@@ -13,12 +13,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..results import Results, scenario_totals
-from .charts import COLORS, Chart, code, eur_scale, grid, new_figure, numeric
+from .charts import COLORS, EU_MEMBERS, Chart, code, country_color, grid, new_figure, numeric
 
 log = logging.getLogger(__name__)
-BLUES = ["#0072b2", "#56b4e9", "#3969ac", "#9ecae1", "#08306b"]   # production in the mix
-WARM = ["#e69f00", "#cc79a7", "#d55e00", "#f0e442", "#999999", "#f2b701", "#e73f74",
-        "#8c564b", "#bcbd22", "#ff9da7", "#c49c94", "#ffbb78"]      # imports in the mix
 FIXED = {"recycling": "#2ca25f", "substitution": "#b8e186", "stock draw": "#6a3d9a",
          "shortfall": "#d7191c", "other imports": "#dddddd"}
 SUPPLY = ("contract", "spot", "production", "recycling", "stock_draw", "substitution")
@@ -57,12 +54,16 @@ def _origins(results: Results, countries: dict[str, str]) -> pd.DataFrame:
     return pd.concat([f[columns], short[columns]])
 
 
+def origin_country(origin: str) -> str | None:
+    """The country id of an origin label ('imports CN', 'production FR'), else None."""
+    kind, _, where = origin.partition(" ")
+    return where.lower() if kind in ("imports", "production") and where else None
+
+
 def _palette(labels) -> dict[str, str]:
-    """Fixed colours for recycling, stock, substitution and shortfall; blues for production,
-    warm colours for imports, given in the order of `labels` (largest first)."""
-    blues, warm = iter(BLUES * 10), iter(WARM * 10)
-    return {o: FIXED.get(o) or next(blues if o.startswith("production") else warm)
-            for o in labels}
+    """Fixed colours for recycling, stock, substitution and shortfall; the country's own
+    colour (charts.COUNTRY_COLORS) for imports from it and production in it."""
+    return {o: FIXED.get(o) or country_color(origin_country(o) or o) for o in labels}
 
 
 def supply_mix(results: Results, countries: dict[str, str]) -> Chart:
@@ -90,17 +91,25 @@ def supply_mix(results: Results, countries: dict[str, str]) -> Chart:
                     if scenario is None else part[part["scenario"] == scenario])
             table = (view.pivot_table(index="year", columns="origin", values="t", aggfunc="sum")
                      .reindex(index=years, columns=labels).fillna(0.0))
-            ax.stackplot(years, [table[o] for o in labels], labels=labels,
-                         colors=[colors[o] for o in labels], alpha=0.9)
+            layers = ax.stackplot(years, [table[o] for o in labels], labels=labels,
+                                  colors=[colors[o] for o in labels], linewidth=0)
+            for layer, origin in zip(layers, labels):
+                if origin.startswith("production"):       # EU plants: hatched, country colour
+                    layer.set_hatch("//")
+                    layer.set_edgecolor("white")
             ax.set_title(f"{mat}: {title}", fontsize=10, loc="left")
             ax.set_ylabel("t/yr")
             ax.set_xlim(years[0], years[-1])
+            ax.yaxis.set_major_formatter("{x:,.0f}")
         row[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    drawn = {o: colors[o] for o in flows["origin"].unique() if o in colors}
     return Chart("supply_mix", "Supply mix by origin", "Where each material comes from, year by "
                  "year: imports by country (contracted and spot), EU production, recycling, "
-                 "stock draws and avoided demand, with unmet demand (shortfall) on top. Left: "
-                 "the probability-weighted mean over scenarios; right: the costliest scenario. "
-                 "The total includes what EU plants consume as inputs.", fig)
+                 "stock draws and avoided demand, with unmet demand (shortfall) on top. Each "
+                 "country keeps its colour in every row (production in an EU country hatched). "
+                 "Left: the probability-weighted mean over scenarios; right: the costliest "
+                 "scenario. The total includes what EU plants consume as inputs.", fig,
+                 colors=drawn)
 
 
 def stock_levels(results: Results) -> Chart:
@@ -124,7 +133,8 @@ def stock_levels(results: Results) -> Chart:
         ax.axhline(r.capacity_t, color="#333333", linestyle="--", linewidth=1,
                    label=f"capacity {r.capacity_t:,.0f} t")
         ax.set_ylim(bottom=0)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))   # years apart
+        ax.yaxis.set_major_formatter("{x:,.0f}")
         ax.set_title(f"{r.material}: stock at year end (t)", fontsize=10, loc="left")
     axes[0].legend(fontsize=8, frameon=False)
     return Chart("stock", title, "Stock capacity chosen before any scenario is known (dashed) "
@@ -192,14 +202,14 @@ def shortfall(results: Results) -> Chart:
                  + (f"; {more} more rows are in shortfall.csv." if more else "."), fig)
 
 
-def cost_breakdown(results: Results) -> Chart:
+def cost_breakdown(results: Results, scale: tuple[float, str]) -> Chart:
     costs = numeric(results.costs, "eur")
     probability = results.summary["probability"]
     weight = costs["scenario"].map(lambda w: 1.0 if w == "*" else probability.get(w, 0.0))
     expected = (costs["eur"] * weight).groupby(costs["component"]).sum()
     expected = expected[expected.abs() > 1e-6].sort_values()
     totals = scenario_totals(costs).sort_values()
-    div, unit = eur_scale(expected.values)
+    div, unit = scale
     fig, axes = new_figure(1, 2, height=max(3.2, 0.35 * max(len(expected), len(totals)) + 1.2))
     ax = axes[0, 0]
     ax.barh(expected.index, expected / div,
@@ -208,7 +218,6 @@ def cost_breakdown(results: Results) -> Chart:
     ax.set_xlabel(unit)
     ax.axvline(0, color="#333333", linewidth=0.8)
     ax = axes[0, 1]
-    div, unit = 1e6, "EUR m"
     names = [f"{w} (p={probability[w]:.2f})" for w in totals.index]
     ax.hlines(names, totals.min() / div, totals / div, color="#56b4e9", linewidth=2)
     ax.plot(totals / div, names, "o", color="#0072b2")
@@ -217,7 +226,7 @@ def cost_breakdown(results: Results) -> Chart:
                                 (results.summary.get("cvar_eur"), "CVaR", ":")):
         if value is not None:
             ax.axvline(value / div, color="#333333", linestyle=style, label=f"{label} "
-                       f"{value / div:,.1f} {unit}")
+                       f"{value / div:,.2f} {unit}")
     ax.margins(x=0.15, y=0.2)
     ax.set_title("total cost per scenario (axis not from zero)", fontsize=10, loc="left")
     ax.set_xlabel(unit)
@@ -228,25 +237,42 @@ def cost_breakdown(results: Results) -> Chart:
                  "cost and the CVaR (mean of the worst tail).", fig)
 
 
-def concentration(results: Results) -> Chart:
-    kpis = numeric(results.kpis, "max_non_eu_country_share", "eu_processing_share",
-                   "recycling_share")
+THIRD_COUNTRY = ("max_third_country_share", "third_country_share", "max_non_eu_share")
+
+
+def third_country_share(kpis: pd.DataFrame, eu) -> pd.Series:
+    """The CRMA's concentration figure per kpis.csv row: the largest single non-EU country's
+    share. kpis.csv's own column for it where it has one; else max_country_share where the
+    largest supplier is a third country, and blank where it is an EU country (EU supply is no
+    dependence; the largest third country's share is then not in kpis.csv)."""
+    for column in THIRD_COUNTRY:
+        if column in kpis:
+            return pd.to_numeric(kpis[column], errors="coerce")
+    third = ~kpis["top_country"].astype(str).str.lower().isin(eu)
+    return pd.to_numeric(kpis["max_country_share"], errors="coerce").where(third)
+
+
+def concentration(results: Results, eu=None) -> Chart:
+    kpis = numeric(results.kpis, "max_country_share", "eu_processing_share", "recycling_share")
     title = "Supply concentration"
+    if not kpis.empty:
+        kpis["third_country_share"] = third_country_share(kpis, eu or EU_MEMBERS)
     panels = [(column, label, cmap) for column, label, cmap in (
-        ("max_non_eu_country_share", "largest non-EU country's share of consumption", "YlOrRd"),
+        ("third_country_share", "largest single non-EU country's share", "YlOrRd"),
         ("eu_processing_share", "EU processing share", "Blues"),
         ("recycling_share", "recycling share", "Greens"))
         if column in kpis and kpis[column].fillna(0).abs().max() > 1e-6]
     if kpis.empty or not panels:
         return Chart("concentration", title, "", note="No supply indicators for this run.")
-    tables = [kpis.pivot_table(index="material", columns="year", values=c, sort=False)
-              for c, _, _ in panels]
-    tables = [t[t.fillna(0).max(axis=1) > 1e-6] if c != "max_non_eu_country_share" else
-              t.dropna(how="all") for t, (c, _, _) in zip(tables, panels)]
+    tables = [kpis.pivot_table(index="material", columns="year", values=c, sort=False,
+                               dropna=False) for c, _, _ in panels]
+    tables = [t[t.fillna(0).max(axis=1) > 1e-6] if c != "third_country_share" else t
+              for t, (c, _, _) in zip(tables, panels)]
     fig = Figure(figsize=(11, sum(0.26 * len(t) + 0.9 for t in tables)), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False,
                         height_ratios=[len(t) + 3 for t in tables])[:, 0]
-    for ax, table, (_, label, cmap) in zip(axes, tables, panels):
+    for ax, table, (column, label, cmap) in zip(axes, tables, panels):
+        ax.set_facecolor("#f0f6ff")                      # blank cells: EU supply, no risk
         image = ax.imshow(table.to_numpy(float), aspect="auto", cmap=cmap, vmin=0, vmax=1)
         ax.set_yticks(range(len(table)), table.index)
         ax.set_xticks(range(len(table.columns)), [str(int(y)) for y in table.columns],
@@ -255,16 +281,21 @@ def concentration(results: Results) -> Chart:
             for (i, j), v in pd.DataFrame(table.to_numpy(float)).stack().dropna().items():
                 ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6.5,
                         color="white" if v > 0.6 else "#222222")
+            if column == "third_country_share":
+                for i, j in zip(*table.isna().to_numpy().nonzero()):
+                    ax.text(j, i, "EU", ha="center", va="center", fontsize=6.5, color="#0b5cad")
         ax.set_title(label, fontsize=10, loc="left")
         fig.colorbar(image, ax=ax, format="{x:.0%}", fraction=0.03, pad=0.01)
     return Chart("concentration", title, "Supply-risk indicators per material and year "
-                 "(probability-weighted, kpis.csv): the share of EU consumption imported from the "
-                 "largest single non-EU country, the CRMA benchmark's reading (red is "
-                 "dependent); EU refining and recycling as "
-                 "shares of consumption (materials with none are left out of those two).", fig)
+                 "(probability-weighted, kpis.csv). Top: dependence as the Critical Raw "
+                 "Materials Act counts it, the share of supply from the largest single non-EU "
+                 "country (red is concentrated); 'EU' where the largest supplier is an EU "
+                 "country, which is no dependence and never coloured as a risk. Below: EU "
+                 "refining and recycling as shares of consumption (materials with none are "
+                 "left out of those two).", fig)
 
 
-def shadow_prices(results: Results) -> Chart:
+def shadow_prices(results: Results, scale: tuple[float, str]) -> Chart:
     duals = numeric(results.duals, "shadow_price_pv")
     title = "Policy shadow prices"
     if duals.empty or duals["shadow_price_pv"].abs().max() <= 1e-6:
@@ -274,7 +305,7 @@ def shadow_prices(results: Results) -> Chart:
     label = (text["policy"].str.removeprefix("policy.") + " " + text["material"]).str.strip()
     per = duals.groupby(label + " [" + text["unit"] + "]")["shadow_price_pv"].sum()
     per = per[per.abs() > 1e-6].sort_values(key=abs).tail(15)
-    div, unit = eur_scale(per.values)
+    div, unit = scale
     fig, axes = new_figure(height=0.4 * len(per) + 1.3)
     axes[0, 0].barh(per.index, per / div, color="#cc79a7")
     axes[0, 0].set_xlabel(f"{unit} (present value) per unit of the policy, summed over years and "
@@ -285,13 +316,20 @@ def shadow_prices(results: Results) -> Chart:
                  fig)
 
 
-def plan_figures(results: Results, countries: dict[str, str] | None = None) -> list[Chart]:
-    """Every figure of a run with a plan, in the order the report shows them."""
+def plan_figures(results: Results, countries: dict[str, str] | None = None,
+                 scale: tuple[float, str] | None = None, eu: set[str] | None = None
+                 ) -> list[Chart]:
+    """Every figure of a run with a plan, in the order the report shows them; money in
+    `scale` (divisor, unit), by default that of the expected cost (one unit per page); `eu`
+    the EU's country ids (default: charts.EU_MEMBERS)."""
+    from ..display import money_scale
+
+    scale = scale or money_scale([results.summary.get("expected_cost_eur") or 0.0])
     known = {**dict(zip(results.contracts["source"], results.contracts["country"])),
              **dict(zip(results.builds["facility"], results.builds["country"])),
              **(countries or {})}
     charts = [build_timeline(results), supply_mix(results, known), stock_levels(results),
-              shortfall(results), cost_breakdown(results), concentration(results),
-              shadow_prices(results)]
+              shortfall(results), cost_breakdown(results, scale), concentration(results, eu),
+              shadow_prices(results, scale)]
     log.debug("drew %d figures", sum(c.figure is not None for c in charts))
     return charts

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import logging
 from datetime import datetime
 from importlib.metadata import version
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..display import money_scale, number, planner_frame
 from ..errors import InputError, Problem
 from ..results import Results
 from .analyses import KINDS, analysis_figures
@@ -30,12 +32,12 @@ from .answers import MATERIALS_NOTE, material_view
 from .charts import Chart, numeric
 from .figures import plan_figures
 from .output import publish
-from .text import _eur as money
 from .text import plain_summary
 from .writer import read
 
 log = logging.getLogger(__name__)
 MAX_ROWS = 40
+MAX_COLUMNS = 12    # a table wider than this with fewer rows is shown transposed
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2733;
 background:#f5f7fa;line-height:1.45}
@@ -66,9 +68,11 @@ def _png(chart: Chart) -> bytes:
     return buffer.getvalue()
 
 
-def _cell(x, year: bool) -> str:
+def _cell(x, year: bool, digits: int | None = None) -> str:
     if pd.isna(x):
         return ""
+    if digits is not None and isinstance(x, float):
+        return number(x, digits)
     if isinstance(x, float) and year and x.is_integer():
         return str(int(x))
     if isinstance(x, float) and not year:
@@ -76,17 +80,33 @@ def _cell(x, year: bool) -> str:
     return str(x)
 
 
-def table(frame: pd.DataFrame, limit: int = MAX_ROWS) -> str:
-    """An HTML table of the first rows; numbers right-aligned with thousands separators."""
+def table(frame: pd.DataFrame, limit: int = MAX_ROWS, digits: int | None = None,
+          numbers: list[bool] | None = None) -> str:
+    """An HTML table of the first rows; numbers right-aligned with thousands separators
+    (`digits` decimals if given); `numbers` says which columns are numbers when the frame
+    holds them as formatted text."""
     more = f"<p class='note'>{len(frame) - limit} more rows in the CSV file.</p>" \
         if len(frame) > limit else ""
-    align = ["n" if pd.api.types.is_numeric_dtype(frame[c]) else "" for c in frame]
+    numbers = numbers or [pd.api.types.is_numeric_dtype(frame[c]) for c in frame]
+    align = ["n" if n else "" for n in numbers]
     head = "".join(f"<th class='{a}'>{html.escape(str(c))}</th>" for c, a in zip(frame, align))
     year = ["year" in str(c) for c in frame]
-    rows = "".join("<tr>" + "".join(f"<td class='{a}'>{html.escape(_cell(v, y))}</td>"
+    rows = "".join("<tr>" + "".join(f"<td class='{a}'>{html.escape(_cell(v, y, digits))}</td>"
                                     for v, a, y in zip(row, align, year)) + "</tr>"
                    for row in frame.head(limit).itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}"
+
+
+def planner_table(frame: pd.DataFrame, limit: int = MAX_ROWS) -> str:
+    """An analysis table in planner units (display.planner_frame: one money unit, shares in
+    %, units in the column names), transposed when it is wide and short, so that it fits."""
+    shown = planner_frame(frame)
+    if len(frame.columns) > MAX_COLUMNS and len(frame) < len(frame.columns):
+        wide = shown.set_index(shown.columns[0]).T.rename_axis(shown.columns[0]).reset_index()
+        return table(wide, limit=len(wide))
+    return table(shown, limit, numbers=[pd.api.types.is_numeric_dtype(frame[c])
+                                        and not pd.api.types.is_bool_dtype(frame[c])
+                                        for c in frame])
 
 
 def _plan_html(text: str) -> str:
@@ -116,10 +136,19 @@ def _section(chart: Chart, pngs: dict[str, bytes], extra: str = "") -> tuple[str
     return chart.name, chart.title, body + extra
 
 
-def _cards(s: dict) -> str:
+def _cards(s: dict, scale: tuple[float, str]) -> str:
+    """The headline figures; money as numbers in the page's one unit, named on each card."""
+    div, unit = scale
     eur = [("expected cost (present value)", s.get("expected_cost_eur")),
            ("CVaR of cost", s.get("cvar_eur")), ("objective", s.get("objective_eur"))]
-    cards = [(money(v), k) for k, v in eur if v is not None]
+    cards = [(number(v / div, 2), f"{k}, {unit}") for k, v in eur if v is not None]
+    outside = s.get("out_of_sample") or {}
+    for key, name in (("expected_cost_eur", "expected cost"), ("cvar_eur", "CVaR")):
+        if outside.get(key):
+            lo, mean, hi = outside[key]
+            cards.append((number(mean / div, 2), f"{name} out of sample, {unit} "
+                          f"({outside['level']:.0%}: {number(lo / div, 2)} to "
+                          f"{number(hi / div, 2)})"))
     if s.get("mip_gap") is not None:
         cards.append((f"{s['mip_gap']:.2%}", "MIP gap"))
     cards.append((f"{len(s.get('probability', {}))}", "scenarios"))
@@ -147,20 +176,22 @@ def countries(summary: dict) -> dict[str, str]:
             **dict(zip(tables["facilities"]["facility"], tables["facilities"]["country"]))}
 
 
-def _plan_sections(results: Results, pngs: dict[str, bytes]) -> list[tuple[str, str, str]]:
+def _plan_sections(results: Results, pngs: dict[str, bytes], scale: tuple[float, str]
+                   ) -> list[tuple[str, str, str]]:
     duals = numeric(results.duals, "shadow_price_pv")
     duals = duals.reindex(duals["shadow_price_pv"].abs().sort_values(ascending=False).index)
     stock = numeric(results.stockpile, "capacity_t")
     tables = {"builds": table(results.builds) if not results.builds.empty else "",
               "stock": table(stock) if stock["capacity_t"].max() > 1e-6 else "",
-              "costs": table(_cost_table(results)),
+              "costs": table(_cost_table(results, scale), digits=2),
               "duals": table(duals[duals["shadow_price_pv"].abs() > 1e-6]) if len(duals) else ""}
     return [_section(c, pngs, tables.get(c.name, ""))
-            for c in plan_figures(results, countries(results.summary))]
+            for c in plan_figures(results, countries(results.summary), scale)]
 
 
-def _cost_table(results: Results) -> pd.DataFrame:
-    """EUR by component: first stage, each scenario and the probability-weighted expectation."""
+def _cost_table(results: Results, scale: tuple[float, str]) -> pd.DataFrame:
+    """Cost by component in the page's money unit: first stage, each scenario and the
+    probability-weighted expectation."""
     costs = numeric(results.costs, "eur")
     wide = costs.pivot_table(index="component", columns="scenario", values="eur", aggfunc="sum",
                              sort=False).fillna(0.0)
@@ -170,7 +201,8 @@ def _cost_table(results: Results) -> pd.DataFrame:
     wide = wide.rename(columns={"*": "first stage"})
     wide = wide[wide.abs().max(axis=1) > 0.5]
     wide.loc["total"] = wide.sum()
-    return wide.reset_index().rename_axis(columns=None)
+    wide = wide / scale[0]
+    return wide.rename_axis(f"component ({scale[1]})").reset_index().rename_axis(columns=None)
 
 
 def _infeasible(results: Results) -> tuple[str, str, str]:
@@ -189,32 +221,54 @@ def is_run(folder: Path) -> bool:
     return (folder / "summary.json").is_file() and (folder / "flows.csv").is_file()
 
 
+def analysis_title(folder: Path, tables: dict[str, pd.DataFrame]) -> str:
+    """'<study>: compare of optimal, no_stockpile' from the analysis' own plans and table,
+    not the folder's name (which the user chose)."""
+    studies = sorted({json.loads(p.read_text()).get("study", "") for p in
+                      [*folder.glob("*/*/summary.json")][:50]} - {""})
+    parts = []
+    for kind, frame in tables.items():
+        label = frame.columns[0]
+        if kind == "compare":
+            parts.append("compare of " + ", ".join(map(str, frame[label])))
+        elif kind == "sweep":
+            keys = [c for c in frame.columns if "." in str(c)]
+            parts.append("sweep of " + ", ".join(keys or [str(label)]))
+        else:
+            parts.append(kind)
+    study = " / ".join(studies)
+    return f"{study}: {'; '.join(parts)}" if study else "; ".join(parts) or folder.name
+
+
 def render(folder: Path, pngs: dict[str, bytes]) -> str:
-    """The page for a folder; the PNG of every figure is drawn into pngs by name."""
+    """The page for a folder; the PNG of every figure is drawn into pngs by name. Money is in
+    one unit on the whole page: that of the run's expected cost, else of the analysis'."""
     results = read(folder) if is_run(folder) else None
-    sections, title, head = [], folder.name, ""
+    tables = {kind: pd.read_csv(folder / f"{kind}.csv", keep_default_na=False, na_values=[""])
+              for kind in KINDS if (folder / f"{kind}.csv").is_file()}
+    sections, title, head = [], analysis_title(folder, tables), ""
     if results is not None:
         s = results.summary
         title = s["study"]
+        scale = money_scale([s.get("expected_cost_eur") or 0.0])
         cls = {"optimal": "ok", "feasible": "warn"}.get(results.status, "bad")
         head = (f"<p><span class='status {cls}'>{html.escape(results.status)}</span> "
-                f"study file {html.escape(str(s.get('study_file', '')))}</p>{_cards(s)}")
+                f"study file {html.escape(str(s.get('study_file', '')))}</p>"
+                f"{_cards(s, scale)}")
         if results.ok:
             sections.append(("plan", "The plan in plain language",
                              _plan_html(plain_summary(results))))
-            sections += _plan_sections(results, pngs)
+            sections += _plan_sections(results, pngs, scale)
             if not results.materials.empty:
                 sections.append(("materials", "By material", MATERIALS_NOTE
-                                 + table(material_view(results.materials))))
+                                 + table(material_view(results.materials, scale))))
         elif results.status == "infeasible":
             sections.append(_infeasible(results))
         else:
             sections.append(("status", "No plan", f"<p>The solver stopped without a plan "
                              f"({html.escape(results.status)}); see highs.log.</p>"))
-    for kind in KINDS:
-        if (folder / f"{kind}.csv").is_file():
-            frame = pd.read_csv(folder / f"{kind}.csv", keep_default_na=False, na_values=[""])
-            sections += [_section(c, pngs, table(frame)) for c in analysis_figures(kind, frame)]
+    for kind, frame in tables.items():
+        sections += [_section(c, pngs, planner_table(frame)) for c in analysis_figures(kind, frame)]
     known = {*Results.TABLES, *KINDS}
     for path in sorted(p for p in folder.glob("*.csv") if p.stem not in known):
         sections.append((path.stem, path.stem.replace("_", " ").capitalize(), table(

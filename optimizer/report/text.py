@@ -3,15 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..display import money as _eur
 from ..results import Results
 from .answers import material_lines, why_lines
-
-
-def _eur(x: float) -> str:
-    for div, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if abs(x) >= div:
-            return f"EUR {x / div:,.2f} {unit}"
-    return f"EUR {x:,.0f}"
 
 
 def plain_summary(results: Results) -> str:
