@@ -32,6 +32,7 @@ import pandas as pd
 from .case import Case
 from .results import COLUMNS
 NOISE_EUR = 1.0    # a remainder below this is the solver's tolerance, not a cost
+PRICED = ["scenario", "component", "material", "eur"]    # a re-priced term, before costs.csv's order
 
 
 def _discount(case: Case, years: pd.Series) -> pd.Series:
@@ -110,7 +111,7 @@ def _second_stage(case: Case, flows: pd.DataFrame, shortfall: pd.DataFrame,
     scenarios = list(dict.fromkeys(shortfall["scenario"])) or list(dict.fromkeys(f["scenario"]))
     rows = [(w, "stock_end_value", m, -case.normal_price.get(m, 0.0)
              * (cap + change.get((m, w), 0.0))) for m, cap in stock.items() for w in scenarios]
-    parts.append(pd.DataFrame(rows, columns=COLUMNS["costs"]))
+    parts.append(pd.DataFrame(rows, columns=PRICED))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -136,4 +137,4 @@ def costs_by_material(case: Case, tables: dict[str, pd.DataFrame]) -> pd.DataFra
         rows += [(r.scenario, r.component, m, eur) for m, eur in parts]
         if rest is not None:                       # every component keeps a row
             rows.append((r.scenario, r.component, "", rest))
-    return pd.DataFrame(rows, columns=["scenario", "component", "material", "eur"])[COLUMNS["costs"]]
+    return pd.DataFrame(rows, columns=PRICED)[COLUMNS["costs"]]

@@ -5,11 +5,11 @@ All figures are expectations over the scenarios (probability-weighted flows):
 - supply by country: imports (contract deliveries + spot) by the source's country, plus the
   output of facilities (production and recycling) by the facility's country;
 - hhi = Σ_c share_c², shares of that supply (0..1); max_supply_share its largest share (any
-  country, the EU's own included) and top_country that country;
-- max_non_eu_country_share, the CRMA benchmark's reading: the largest share of EU consumption
-  imported (contract deliveries + spot) from one non-EU country, min(1, imports_c /
-  consumption), so never above 100% (imports beyond consumption refill stock or are resold);
-  top_non_eu_country that country (empty, with share 0, when nothing is imported);
+  country, the EU's own included) and top_supplier that country;
+- max_country_share, the CRMA benchmark's reading (the quantity the policy key of that name
+  caps): the largest share of EU consumption imported (contract deliveries + spot) from one
+  non-EU country, min(1, imports_c / consumption), so never above 100% (imports beyond consumption refill stock or are resold);
+  top_country that country (empty, with share 0, when nothing is imported);
 - eu_processing_share, recycling_share: output of EU refining, resp. EU recycling, facilities
   as a share of EU consumption (demand − substitution + use as facility input);
 - supply_risk, in the manner of the EU JRC method: Σ_c share_c² · (10 − governance_c), the
@@ -62,8 +62,8 @@ def kpis(case: Case, flows: pd.DataFrame) -> pd.DataFrame:
         proc = float(processing.get((mat, y), 0.0) / use) if use > 0 else 0.0
         weighted = float(sum(s ** 2 * risk[c] for c, s in share.items()))
         third, top_third = _largest_share(non_eu, mat, y, use)
-        rows.append((mat, y, hhi, float(share.max()), share.idxmax(), third, top_third, proc,
-                     rec, weighted * (1.0 - min(rec, 1.0))))
+        rows.append((mat, y, hhi, third, top_third, proc, rec, weighted * (1.0 - min(rec, 1.0)),
+                     float(share.max()), share.idxmax()))
     return pd.DataFrame(rows, columns=COLUMNS["kpis"])
 
 

@@ -8,7 +8,8 @@ With p_w the scenario probabilities:
 - max_country_share: the largest share of one third (non-EU) country in a material's EU
   consumption in any year from the policy's from_year on (all years without one), in
   expectation: Σ_w p_w (contract + spot)[m,c,y,w] over Σ_w p_w (demand − substitution +
-  use)[m,y,w], as the policy cap counts it (above 1 when imports refill stock or are resold);
+  use)[m,y,w], as the policy cap counts it, capped at 1 as kpis.csv's column of that name
+  (imports beyond consumption refill stock or are resold);
 - hhi: the mean over materials and years of the HHI of expected supply (kpis.csv);
 - expected_shortfall_t = Σ_w p_w Σ_{m,y} shortfall[m,y,w]; worst_shortfall_share: the
   largest shortfall share of demand in any scenario, material and year;
@@ -70,7 +71,7 @@ def max_country_share(results: Results, case: Case) -> float:
         return 0.0
     used = expected_consumption(case, flows, probability)
     share = imports / used.reindex(imports.droplevel("country").index).to_numpy()
-    return float(share.max())
+    return min(1.0, float(share.max()))
 
 
 def material_metrics(results: Results, case: Case) -> dict:

@@ -26,8 +26,6 @@ COUNTRY_COLORS = {
     "il": "#1e90ff", "kz": "#ff00ff", "mg": "#ff69b4", "row": "#b0b0b0",
     "fr": "#1f3a93", "de": "#2f2f2f", "ee": "#5fa2dd", "se": "#0b6e4f", "nl": "#ff7f50",
     "fi": "#a3a3ff", "at": "#6b4226", "es": "#00ced1", "be": "#9acd32", "gr": "#87ceeb"}
-EU_MEMBERS = frozenset("at be bg hr cy cz dk ee fi fr de gr hu ie it lv lt lu mt nl pl pt ro sk "
-                       "si es se".split())    # ISO 3166 ids of the 27 member states
 SPARE = ["#8dd3c7", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
          "#bc80bd", "#ccebc5", "#ffed6f", "#a6761d", "#666666"]
 

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..results import Results, scenario_totals
-from .charts import COLORS, EU_MEMBERS, Chart, code, country_color, grid, new_figure, numeric
+from .charts import COLORS, Chart, code, country_color, grid, new_figure, numeric
 
 log = logging.getLogger(__name__)
 FIXED = {"recycling": "#2ca25f", "substitution": "#b8e186", "stock draw": "#6a3d9a",
@@ -237,26 +237,19 @@ def cost_breakdown(results: Results, scale: tuple[float, str]) -> Chart:
                  "cost and the CVaR (mean of the worst tail).", fig)
 
 
-THIRD_COUNTRY = ("max_third_country_share", "third_country_share", "max_non_eu_share")
+def third_country_share(kpis: pd.DataFrame) -> pd.Series:
+    """The CRMA's concentration figure per kpis.csv row, max_country_share (the largest single
+    non-EU country's share of EU consumption), blank where nothing comes from outside the EU
+    (EU supply is no dependence: the chart writes 'EU' there, in no risk colour)."""
+    imported = kpis["top_country"].fillna("").astype(str) != ""
+    return pd.to_numeric(kpis["max_country_share"], errors="coerce").where(imported)
 
 
-def third_country_share(kpis: pd.DataFrame, eu) -> pd.Series:
-    """The CRMA's concentration figure per kpis.csv row: the largest single non-EU country's
-    share. kpis.csv's own column for it where it has one; else max_country_share where the
-    largest supplier is a third country, and blank where it is an EU country (EU supply is no
-    dependence; the largest third country's share is then not in kpis.csv)."""
-    for column in THIRD_COUNTRY:
-        if column in kpis:
-            return pd.to_numeric(kpis[column], errors="coerce")
-    third = ~kpis["top_country"].astype(str).str.lower().isin(eu)
-    return pd.to_numeric(kpis["max_country_share"], errors="coerce").where(third)
-
-
-def concentration(results: Results, eu=None) -> Chart:
+def concentration(results: Results) -> Chart:
     kpis = numeric(results.kpis, "max_country_share", "eu_processing_share", "recycling_share")
     title = "Supply concentration"
     if not kpis.empty:
-        kpis["third_country_share"] = third_country_share(kpis, eu or EU_MEMBERS)
+        kpis["third_country_share"] = third_country_share(kpis)
     panels = [(column, label, cmap) for column, label, cmap in (
         ("third_country_share", "largest single non-EU country's share", "YlOrRd"),
         ("eu_processing_share", "EU processing share", "Blues"),
@@ -288,9 +281,9 @@ def concentration(results: Results, eu=None) -> Chart:
         fig.colorbar(image, ax=ax, format="{x:.0%}", fraction=0.03, pad=0.01)
     return Chart("concentration", title, "Supply-risk indicators per material and year "
                  "(probability-weighted, kpis.csv). Top: dependence as the Critical Raw "
-                 "Materials Act counts it, the share of supply from the largest single non-EU "
-                 "country (red is concentrated); 'EU' where the largest supplier is an EU "
-                 "country, which is no dependence and never coloured as a risk. Below: EU "
+                 "Materials Act counts it, the share of EU consumption imported from the largest "
+                 "single non-EU country (red is concentrated); 'EU' where nothing is imported "
+                 "from outside the EU, which is no dependence and never coloured as a risk. Below: EU "
                  "refining and recycling as shares of consumption (materials with none are "
                  "left out of those two).", fig)
 
@@ -317,11 +310,9 @@ def shadow_prices(results: Results, scale: tuple[float, str]) -> Chart:
 
 
 def plan_figures(results: Results, countries: dict[str, str] | None = None,
-                 scale: tuple[float, str] | None = None, eu: set[str] | None = None
-                 ) -> list[Chart]:
+                 scale: tuple[float, str] | None = None) -> list[Chart]:
     """Every figure of a run with a plan, in the order the report shows them; money in
-    `scale` (divisor, unit), by default that of the expected cost (one unit per page); `eu`
-    the EU's country ids (default: charts.EU_MEMBERS)."""
+    `scale` (divisor, unit), by default that of the expected cost (one unit per page)."""
     from ..display import money_scale
 
     scale = scale or money_scale([results.summary.get("expected_cost_eur") or 0.0])
@@ -329,7 +320,7 @@ def plan_figures(results: Results, countries: dict[str, str] | None = None,
              **dict(zip(results.builds["facility"], results.builds["country"])),
              **(countries or {})}
     charts = [build_timeline(results), supply_mix(results, known), stock_levels(results),
-              shortfall(results), cost_breakdown(results, scale), concentration(results, eu),
+              shortfall(results), cost_breakdown(results, scale), concentration(results),
               shadow_prices(results, scale)]
     log.debug("drew %d figures", sum(c.figure is not None for c in charts))
     return charts
