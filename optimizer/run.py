@@ -43,11 +43,16 @@ def solve(study: Study | str | Path, duals: bool = True) -> Results:
     """
     study = study if isinstance(study, Study) else load_study(study)
     case = load_case(study)
+    solve_with = solve_case
+    if study.solver.method != "extensive":
+        from .decomposition import choose_method, solve_lshaped
+        if choose_method(case) == "lshaped":
+            solve_with = solve_lshaped
     if study.out_of_sample is None:
-        return solve_case(case, duals=duals, ranges=study.solver.decision_ranges)
+        return solve_with(case, duals=duals, ranges=study.solver.decision_ranges)
     from .analysis.out_of_sample import out_of_sample_check   # results -> analysis, one way
     check = out_of_sample_check(case)
-    return check(solve_case(case, duals=duals, ranges=study.solver.decision_ranges))
+    return check(solve_with(case, duals=duals, ranges=study.solver.decision_ranges))
 
 
 def solve_case(case: Case, duals: bool = True,
