@@ -8,15 +8,15 @@ Two phases, as usual for a MIP first stage:
    the centre (and widens the box); after three that do not, the box shrinks. Plain
    Kelley cuts (the master unrestricted) took 87 rounds on 10 EU scenarios and stalled
    1% short. Every few rounds, or when the box promises little, the unrestricted master
-   gives the lower bound; the phase ends when the centre is within a quarter of the gap
-   asked for of it.
-2. MIP phase: the master MIP (to half the gap asked for, each solve at most MASTER_TIME_S)
-   in a box around the best point (an integer may move one unit), a plan x̂ from it,
-   Q_w(x̂) on every scenario and a cut for each, until (UB − LB)/UB ≤ the study's
-   mip_rel_gap. A plan no better than the best halves the box; after STALL such plans
-   the master is unboxed and its MIP dual bound is a lower bound too. (Unboxed from the
-   start, with the cuts slack at the LP optimum dropped, 11 MIP rounds on 10 EU scenarios
-   went from 9% to 2.6% above the bound: each plan jumped where no cut was.)
+   gives the lower bound; the phase ends when the centre is within half the gap asked
+   for of it.
+2. MIP phase: the LP phase's centre with its integers rounded and fixed, its continuous
+   part optimised by the same trust-region loop: a whole plan, and the upper bound, from
+   LP rounds only. Then, while (UB − LB)/UB is above the study's mip_rel_gap, the master
+   MIP (to half the gap asked for, each solve at most MASTER_TIME_S): its dual bound is a
+   lower bound, its plan x̂ is evaluated on every scenario and cut. (Master MIPs straight
+   after the LP phase, unboxed or in a box around its centre, gave plans 3-9% above the
+   bound on 10 EU scenarios, one to four minutes a MIP: each jumped where no cut was.)
 
 F(x̂) = first_stage_cost(x̂) + Σ_w p_w·Q_w(x̂) [+ λ·CVaR_α(first_stage_cost(x̂) + Q_w(x̂))] is
 the cost of plan x̂ on every scenario: the upper bound UB is the least F over the MIP phase's
@@ -42,13 +42,12 @@ from .master import Master, MasterSolution
 from .subproblems import Workers
 
 log = logging.getLogger(__name__)
-LP_GAP_SHARE = 0.25       # the LP phase ends when the relaxation's gap is this share of the gap
+LP_GAP_SHARE = 0.5        # the LP phase ends when the relaxation's gap is this share of the gap
 MASTER_GAP_SHARE = 0.5    # the master MIP is solved to this share of the gap asked for
 MASTER_TIME_S = 300.0     # ... each solve for at most this long
 RADIUS = 0.05             # the trust region's first half-width, a share of each range
 SERIOUS = 0.1             # a step moves the centre when F falls by this share of the promise
 BOUND_EVERY = 5           # rounds between unrestricted solves (lower bounds) in the LP phase
-STALL = 4                 # MIP phase: boxed MIPs that find no better plan before the unboxed
 
 
 @dataclass
@@ -152,34 +151,42 @@ class _Loop:
         _record(self.found, self.iteration, phase, self.lower, value, self.best, self.started)
         return value
 
-    def bound(self) -> MasterSolution | None:
-        """The unrestricted master's LP optimum, a lower bound."""
+    def bound(self, valid: bool = True) -> MasterSolution | None:
+        """The unboxed master's LP optimum: a lower bound when `valid` (no integer fixed)."""
         self.master.within(None)
         solution = self.master.solve(True, self.gap, max(self.left(), 1.0))
-        if solution.bound is not None:
+        if valid and solution.bound is not None:
             self.lower = max(self.lower, solution.bound)
         return solution
 
     def lp_phase(self) -> bool:
         """The trust-region loop on the LP relaxation; False when it failed."""
-        master = self.master
-        if self.cut(master.lower.copy(), None, "lp") is None:   # the cheapest plan
+        if self.cut(self.master.lower.copy(), None, "lp") is None:   # the cheapest plan
             return False
-        start = self.bound()
+        return self.trust_region("lp")
+
+    def trust_region(self, phase: str) -> bool:
+        """Cut the master LP in a box around the centre until the centre is within
+        LP_GAP_SHARE of the gap of the unboxed master's optimum (in the MIP phase, whose
+        integers are fixed, that optimum bounds nothing); False when it failed."""
+        master, valid, floor = self.master, phase == "lp", -math.inf
+        start = self.bound(valid)
         if start.plan is None:
             return False
+        floor = start.bound
         center, radius, nulls = start.plan, RADIUS, 0
-        value = self.cut(center, start.first_stage_cost, "lp")
-        self.center, self.center_value, self.radius = center, value, radius
+        value = self.cut(center, start.first_stage_cost, phase)
         while value is not None and self.left() > 0:
-            if value - self.lower <= LP_GAP_SHARE * self.gap * abs(value):
+            if value - max(floor, self.lower if valid else -math.inf) <= \
+                    LP_GAP_SHARE * self.gap * abs(value):
+                self.center = center
                 return True
             master.within(center, radius)
             step = master.solve(True, self.gap, self.left())
             if step.plan is None:
                 return False
             promise = value - step.objective
-            tried = self.cut(step.plan, step.first_stage_cost, "lp")
+            tried = self.cut(step.plan, step.first_stage_cost, phase)
             if tried is None:
                 return False
             if tried <= value - SERIOUS * promise:
@@ -190,33 +197,29 @@ class _Loop:
                 nulls += 1
                 if nulls == 3:
                     radius, nulls = radius / 2, 0
-            self.center, self.center_value, self.radius = center, value, radius
             if promise <= LP_GAP_SHARE * self.gap * abs(value) or \
                     self.iteration % BOUND_EVERY == 0:
-                self.bound()
-        return value is not None and self.left() > 0
+                floor = max(floor, self.bound(valid).bound)
+        return False
 
     def mip_phase(self) -> None:
-        """Master MIPs in a box around the best plan (continuous variables only; a plan
-        that does no better halves the box), then, if that stalls, unrestricted."""
+        """First the LP phase's centre with its integers rounded and fixed, its continuous
+        part optimised by the trust-region loop (LP rounds only); then, until the gap
+        closes, master MIPs, whose dual bounds are lower bounds too."""
         master = self.master
-        radius, misses = self.radius, 0
-        while self.left() > 0 and not self.closed():
-            boxed = misses < STALL and radius >= RADIUS / 64
-            master.within(self.center if boxed else None, radius)
+        master.fix_integers(np.round(self.center))
+        finished = self.trust_region("rounded")
+        master.fix_integers(None)
+        while finished and self.left() > 0 and not self.closed():
+            master.within(None)
             solution = master.solve(False, self.gap * MASTER_GAP_SHARE,
                                     min(self.left(), MASTER_TIME_S))
             if solution.plan is None:
                 return
-            if not boxed:
-                self.lower = max(self.lower, solution.bound)
-            value = self.cut(solution.plan, solution.first_stage_cost, "mip")
-            if value is None:
-                return
-            if value < self.center_value:
-                self.center, self.center_value = solution.plan, value
-            else:
-                radius, misses = radius / 2, misses + 1
+            self.lower = max(self.lower, solution.bound)
+            if self.closed() or self.cut(solution.plan, solution.first_stage_cost,
+                                         "mip") is None:
+                break
         if self.closed():
             self.found.status = "optimal"
         else:

@@ -92,8 +92,9 @@ class Master:
         self._integrality(KIND.kInteger)
         self.cost_cols = np.array([position[id(v)] for v in costs], dtype=np.int32)
         lp = h.getLp()
-        self.lower = np.asarray(lp.col_lower_)[self.plan_cols]
-        self.upper = np.asarray(lp.col_upper_)[self.plan_cols]
+        self.bounds = (np.asarray(lp.col_lower_)[self.plan_cols],
+                       np.asarray(lp.col_upper_)[self.plan_cols])
+        self.lower, self.upper = self.bounds
         self.probability = np.array([case.probability[w] for w in ids])
         groups = min(len(ids), MAX_GROUPS)
         self.group_of = np.arange(len(ids)) * groups // len(ids)
@@ -153,6 +154,15 @@ class Master:
         self._add_rows(lower, starts, cols, vals)
         self.cuts += len(values)
         self.cuts_made += len(values)
+
+    def fix_integers(self, values: np.ndarray | None) -> None:
+        """Hold the integers of the plan at `values` (over the whole plan; None: free)."""
+        self.lower, self.upper = (b.copy() for b in self.bounds)
+        if values is not None:
+            integer = np.isin(self.plan_cols, self.integer_cols)
+            self.lower[integer] = self.upper[integer] = np.clip(
+                values[integer], self.bounds[0][integer], self.bounds[1][integer])
+        self.within(None)
 
     def within(self, center: np.ndarray | None, radius: float = 1.0) -> None:
         """Bound the plan to a box around `center`, `radius` of each variable's range, an

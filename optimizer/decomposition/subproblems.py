@@ -114,8 +114,11 @@ def _serve(conn, case: Case, scenarios: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lps = ScenarioLPs(case, scenarios)
     conn.send(len(lps.lps))
-    while (plan := conn.recv()) is not None:
-        conn.send(lps.evaluate(plan))
+    try:
+        while (plan := conn.recv()) is not None:
+            conn.send(lps.evaluate(plan))
+    except (EOFError, BrokenPipeError):    # the parent is gone (interrupted)
+        return
 
 
 class Workers:
