@@ -10,8 +10,10 @@ lshaped_s and workers. objective_eur is the plan's objective there and mip_gap i
 the lower bound; status is optimal when that gap is within the study's mip_rel_gap,
 feasible when the loop stopped first, time_limit when it found no plan.
 
-`method: auto` chooses the L-shaped method from AUTO_SCENARIOS scenarios on (benchmarks/
-lshaped.py), for studies it can decompose: none with a policy row per scenario (country
+`method: auto` chooses the L-shaped method from AUTO_SCENARIOS scenarios on, where the
+extensive form (about 28 MB a scenario on the EU data) outgrows half of a 23 GB machine;
+below that the extensive form is faster (10 EU scenarios: 36 s against the L-shaped loop's
+600 s time limit at 1.6%, benchmarks/RESULTS.md). Only studies it can decompose: none with a policy row per scenario (country
 caps, EU shares, stock days, a shortfall cap), whose second stage a plan can make
 infeasible; such studies are solved by the extensive form (master.NotDecomposable).
 """
@@ -26,7 +28,7 @@ from ..results import Results
 from .lshaped import decompose
 
 log = logging.getLogger(__name__)
-AUTO_SCENARIOS = 100
+AUTO_SCENARIOS = 400
 PER_SCENARIO_POLICY = ("max_country_share", "min_eu_extraction_share",
                        "min_eu_processing_share", "min_recycling_share", "min_stock_days")
 

@@ -106,7 +106,7 @@ def decompose(case: Case, workers: int | None = None, gap: float | None = None,
             loop.mip_phase()
         found.iterations = loop.iteration
         lower, best = loop.lower, loop.best
-    found.cuts = master.cuts_made
+    found.cuts = master.cuts
     found.lower_eur = lower / MONEY if math.isfinite(lower) else None
     found.upper_eur = best / MONEY if math.isfinite(best) else None
     found.seconds = time.perf_counter() - started

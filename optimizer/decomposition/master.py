@@ -111,7 +111,7 @@ class Master:
                 cols = np.concatenate([[excess[w], eta, self.theta_cols[w]], self.cost_cols])
                 vals = np.concatenate([[1.0, 1.0, -1.0], -np.ones(len(self.cost_cols))])
                 self._add_rows([0.0], [0], cols, vals)
-        self.cuts = self.cuts_made = 0      # cuts held, cuts made
+        self.cuts = 0
 
     def _add_columns(self, cost, lower, upper) -> np.ndarray:
         h = self.highs
@@ -153,7 +153,6 @@ class Master:
             vals.extend([1.0, *(-g)])
         self._add_rows(lower, starts, cols, vals)
         self.cuts += len(values)
-        self.cuts_made += len(values)
 
     def fix_integers(self, values: np.ndarray | None) -> None:
         """Hold the integers of the plan at `values` (over the whole plan; None: free)."""
@@ -175,20 +174,6 @@ class Master:
             reach[integer] = np.maximum(reach[integer], 1.0)
             lower, upper = np.maximum(lower, center - reach), np.minimum(upper, center + reach)
         self.highs.changeColsBounds(len(self.plan_cols), self.plan_cols, lower, upper)
-
-    def prune(self) -> int:
-        """Drop the cuts slack at the last solution (more than 1e-6 relative above θ_w's
-        value there); returns how many were dropped."""
-        h = self.highs
-        first = h.getNumRow() - self.cuts
-        activity = np.asarray(h.getSolution().row_value)[first:]
-        lower = np.asarray(h.getLp().row_lower_)[first:]
-        slack = activity - lower > 1e-6 * np.maximum(1.0, np.abs(lower))
-        dropped = (first + np.flatnonzero(slack)).astype(np.int32)
-        if len(dropped):
-            h.deleteRows(len(dropped), dropped)
-            self.cuts -= len(dropped)
-        return len(dropped)
 
     def solve(self, relaxed: bool, gap: float, time_limit: float) -> MasterSolution:
         """The master's LP relaxation (`relaxed`) or MIP (to `gap`), interruptible."""
