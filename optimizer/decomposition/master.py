@@ -24,7 +24,6 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.visitor import identify_variables
 
-from ..analysis.held import expected_cost_study
 from ..case import Case
 from ..formulation import build_model, first_stage_vars
 from ..solve import _run, to_highs
@@ -73,7 +72,9 @@ def _first_stage_rows(model, scenario: str, first: set) -> None:
 class Master:
     def __init__(self, case: Case):
         ids = case.scenario_ids
-        model = build_model(expected_cost_study(case), [ids[0]])
+        # the case's own builder over one scenario (no Case rebuild: with_study draws a
+        # sampled study's paths again); its CVaR rows hold scenario variables and go
+        model = build_model(case, [ids[0]])
         self.keys = plan_keys(model)
         plan_vars = [v for c in first_stage_vars(model) for v in c.values()]
         costs = list(model.first_stage_component.values())
