@@ -1,4 +1,5 @@
-"""`crmplan solve` as one call: a study file -> Case -> solve (run.py) -> Results, with the
+"""`crmplan solve` as one call: a study file -> Case -> solve (run.py, or the L-shaped method of
+decomposition/ when solver.method asks for it) -> Results, with the
 out-of-sample check (analysis/out_of_sample.py) when the study asks for it. It sits above
 run.py and analysis/, so that neither imports the other's way up."""
 from __future__ import annotations
@@ -21,8 +22,13 @@ def solve(study: Study | str | Path, duals: bool = True) -> Results:
     """
     study = study if isinstance(study, Study) else load_study(study)
     case = load_case(study)
+    solve_with = solve_case
+    if study.solver.method != "extensive":
+        from .decomposition import choose_method, solve_lshaped
+        if choose_method(case) == "lshaped":
+            solve_with = solve_lshaped
     if study.out_of_sample is None:
-        return solve_case(case, duals=duals, ranges=study.solver.decision_ranges)
+        return solve_with(case, duals=duals, ranges=study.solver.decision_ranges)
     from .analysis.out_of_sample import out_of_sample_check   # analysis loads only when asked
     check = out_of_sample_check(case)
-    return check(solve_case(case, duals=duals, ranges=study.solver.decision_ranges))
+    return check(solve_with(case, duals=duals, ranges=study.solver.decision_ranges))

@@ -1,0 +1,259 @@
+"""The L-shaped loop: master (master.py) against the scenario LPs (subproblems.py).
+
+Two phases, as usual for a MIP first stage:
+
+1. LP phase: the master's LP relaxation (integers relaxed), stabilised by a trust region:
+   the master is solved in a box around the best point so far (the centre), a share of
+   each variable's range, and cut at its solution. A solution that lowers F enough moves
+   the centre (and widens the box); after three that do not, the box shrinks. Plain
+   Kelley cuts (the master unrestricted) took 87 rounds on 10 EU scenarios and stalled
+   1% short. Every few rounds, or when the box promises little, the unrestricted master
+   gives the lower bound; the phase ends when the centre is within half the gap asked
+   for of it.
+2. MIP phase: the LP phase's centre with its integers rounded and fixed, its continuous
+   part optimised by the same trust-region loop: a whole plan, and the upper bound, from
+   LP rounds only. Then, while (UB − LB)/UB is above the study's mip_rel_gap, the master
+   MIP (to half the gap asked for, each solve at most MASTER_TIME_S) in a box around the
+   best plan, each integer free to move one unit (local branching): its plan x̂ is
+   evaluated on every scenario and cut; after STALL plans no better, unboxed, its dual
+   bound a lower bound too. (Master MIPs straight
+   after the LP phase, unboxed or in a box around its centre, gave plans 3-9% above the
+   bound on 10 EU scenarios, one to four minutes a MIP: each jumped where no cut was.)
+
+F(x̂) = first_stage_cost(x̂) + Σ_w p_w·Q_w(x̂) [+ λ·CVaR_α(first_stage_cost(x̂) + Q_w(x̂))] is
+the cost of plan x̂ on every scenario: the upper bound UB is the least F over the MIP phase's
+plans. The lower bound LB is the master's (its LP optimum, then its MIP dual bound): each
+θ_w is below Q_w, so the master relaxes the study. Both bounds are on the study's objective
+over the same scenarios: (UB − LB)/UB is a certified gap.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import results as R
+from ..analysis.parallel import allocate
+from ..case import Case
+from ..formulation.terms import MONEY
+from .master import Master, MasterSolution
+from .subproblems import Workers
+
+log = logging.getLogger(__name__)
+LP_GAP_SHARE = 0.5        # the LP phase ends when the relaxation's gap is this share of the gap
+MASTER_GAP_SHARE = 0.5    # the master MIP is solved to this share of the gap asked for
+MASTER_TIME_S = 300.0     # ... each solve for at most this long
+RADIUS = 0.05             # the trust region's first half-width, a share of each range
+SERIOUS = 0.1             # a step moves the centre when F falls by this share of the promise
+BOUND_EVERY = 5           # rounds between unrestricted solves (lower bounds) in the LP phase
+STALL = 3                 # MIP phase: boxed MIPs that find no better plan before the unboxed
+
+
+@dataclass
+class Decomposition:
+    """What the loop found: the best plan, certified bounds (EUR) and how it got there."""
+
+    status: str                  # optimal (gap met) | feasible (a limit first) | error
+    plan: dict | None            # {variable name: {index: value}}
+    lower_eur: float | None
+    upper_eur: float | None
+    iterations: int = 0
+    lp_iterations: int = 0
+    cuts: int = 0
+    workers: int = 1
+    seconds: float = 0.0
+    history: list = field(default_factory=list)
+
+    @property
+    def gap(self) -> float | None:
+        if self.lower_eur is None or self.upper_eur is None:
+            return None
+        return (self.upper_eur - self.lower_eur) / max(abs(self.upper_eur), 1e-9)
+
+
+def plan_value(case: Case, first_stage: float, values: np.ndarray, weight: float) -> float:
+    """F(x̂) in the model's money: first stage + expected recourse (+ weight·CVaR)."""
+    probability = np.array([case.probability[w] for w in case.scenario_ids])
+    value = first_stage + float(probability @ values)
+    if weight:
+        totals = pd.Series(first_stage + values, index=case.scenario_ids)
+        value += weight * R.cvar(totals, case.probability, case.study.risk.alpha)
+    return value
+
+
+def decompose(case: Case, workers: int | None = None, gap: float | None = None,
+              time_limit_s: float | None = None) -> Decomposition:
+    """Run the L-shaped method on `case` with `workers` processes (default: one per core,
+    at most one per scenario); `gap` and `time_limit_s` default to the study's."""
+    settings = case.study.solver
+    gap = settings.mip_rel_gap if gap is None else gap
+    limit = settings.time_limit_s if time_limit_s is None else time_limit_s
+    started = time.perf_counter()
+    workers, _ = allocate(len(case.scenario_ids), workers)
+    master = Master(case)
+    found = Decomposition("feasible", None, None, None, workers=workers)
+    with Workers(case, workers) as pool:
+        log.info("L-shaped: %d scenarios on %d worker(s), %d plan variables, ready in %.1f s",
+                 len(case.scenario_ids), workers, len(master.keys),
+                 time.perf_counter() - started)
+        loop = _Loop(case, master, pool, gap, started + limit, found)
+        if loop.lp_phase():
+            found.lp_iterations = loop.iteration
+            loop.mip_phase()
+        found.iterations = loop.iteration
+        lower, best = loop.lower, loop.best
+    found.cuts = master.cuts
+    found.lower_eur = lower / MONEY if math.isfinite(lower) else None
+    found.upper_eur = best / MONEY if math.isfinite(best) else None
+    found.seconds = time.perf_counter() - started
+    log.info("L-shaped: %s after %d rounds (%d in the LP phase), %d cuts, %.1f s; "
+             "bounds %s - %s EUR, gap %s", found.status, found.iterations, found.lp_iterations,
+             found.cuts, found.seconds, found.lower_eur, found.upper_eur, found.gap)
+    return found
+
+
+class _Loop:
+    """The two phases' state: bounds (model money), the best plan, rounds so far."""
+
+    def __init__(self, case: Case, master: Master, pool: Workers, gap: float, deadline: float,
+                 found: Decomposition):
+        self.case, self.master, self.pool, self.gap = case, master, pool, gap
+        self.deadline, self.found, self.started = deadline, found, time.perf_counter()
+        self.lower, self.best, self.iteration = -math.inf, math.inf, 0
+        self.integer = np.isin(master.plan_cols, master.integer_cols)
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def closed(self, share: float = 1.0) -> bool:
+        return self.best - self.lower <= share * self.gap * abs(self.best)
+
+    def cut(self, plan: np.ndarray, first_stage: float | None, phase: str) -> float | None:
+        """Q_w(plan) on every scenario, a cut each; F(plan), which is also the upper bound
+        when the plan's integers are whole (None when a scenario's LP failed)."""
+        cuts = self.pool.evaluate(plan)
+        failed = [c for c in cuts if c.status != "optimal"]
+        if failed:
+            log.error("L-shaped: scenario %s's LP is %s at the plan", failed[0].scenario,
+                      failed[0].status)
+            self.found.status = "error"
+            return None
+        self.master.add_cuts(plan, cuts)
+        self.iteration += 1
+        if first_stage is None:
+            return math.inf
+        value = plan_value(self.case, first_stage, np.array([c.value for c in cuts]),
+                           self.master.weight)
+        whole = np.all(np.abs(plan[self.integer] - np.round(plan[self.integer])) <= 1e-6)
+        if whole and value < self.best:
+            self.best, self.found.plan = value, _as_plan(self.master.keys, plan)
+        _record(self.found, self.iteration, phase, self.lower, value, self.best, self.started)
+        return value
+
+    def bound(self, valid: bool = True) -> MasterSolution | None:
+        """The unboxed master's LP optimum: a lower bound when `valid` (no integer fixed)."""
+        self.master.within(None)
+        solution = self.master.solve(True, self.gap, max(self.left(), 1.0))
+        if valid and solution.bound is not None:
+            self.lower = max(self.lower, solution.bound)
+        return solution
+
+    def lp_phase(self) -> bool:
+        """The trust-region loop on the LP relaxation; False when it failed."""
+        if self.cut(self.master.lower.copy(), None, "lp") is None:   # the cheapest plan
+            return False
+        return self.trust_region("lp")
+
+    def trust_region(self, phase: str) -> bool:
+        """Cut the master LP in a box around the centre until the centre is within
+        LP_GAP_SHARE of the gap of the unboxed master's optimum (in the MIP phase, whose
+        integers are fixed, that optimum bounds nothing); False when it failed."""
+        master, valid, floor = self.master, phase == "lp", -math.inf
+        start = self.bound(valid)
+        if start.plan is None:
+            return False
+        floor = start.bound
+        center, radius, nulls = start.plan, RADIUS, 0
+        value = self.cut(center, start.first_stage_cost, phase)
+        while value is not None and self.left() > 0:
+            if value - max(floor, self.lower if valid else -math.inf) <= \
+                    LP_GAP_SHARE * self.gap * abs(value):
+                self.center = center
+                return True
+            master.within(center, radius)
+            step = master.solve(True, self.gap, self.left())
+            if step.plan is None:
+                return False
+            promise = value - step.objective
+            tried = self.cut(step.plan, step.first_stage_cost, phase)
+            if tried is None:
+                return False
+            if tried <= value - SERIOUS * promise:
+                if tried <= value - 0.5 * promise:
+                    radius = min(1.0, 2 * radius)
+                center, value, nulls = step.plan, tried, 0
+            else:
+                nulls += 1
+                if nulls == 3:
+                    radius, nulls = radius / 2, 0
+            if promise <= LP_GAP_SHARE * self.gap * abs(value) or \
+                    self.iteration % BOUND_EVERY == 0:
+                floor = max(floor, self.bound(valid).bound)
+        return False
+
+    def mip_phase(self) -> None:
+        """First the LP phase's centre with its integers rounded and fixed, its continuous
+        part optimised by the trust-region loop (LP rounds only). Then, until the gap
+        closes, master MIPs in a box around the best plan (each integer one unit either
+        way), which halves when its plan does no better; after STALL such plans, unboxed:
+        its dual bound is a lower bound too."""
+        master = self.master
+        master.fix_integers(np.round(self.center))
+        finished = self.trust_region("rounded")
+        master.fix_integers(None)
+        center, value, radius, misses = self.center, self.best, RADIUS, 0
+        while finished and self.left() > 0 and not self.closed():
+            boxed = misses < STALL
+            master.within(center if boxed else None, radius)
+            solution = master.solve(False, self.gap * MASTER_GAP_SHARE,
+                                    min(self.left(), MASTER_TIME_S))
+            if solution.plan is None:
+                return
+            if not boxed:
+                self.lower = max(self.lower, solution.bound)
+                if self.closed():
+                    break
+            tried = self.cut(solution.plan, solution.first_stage_cost, "mip")
+            if tried is None:
+                return
+            if tried < value:
+                center, value = solution.plan, tried
+            else:
+                radius, misses = radius / 2, misses + 1
+        if self.closed():
+            self.found.status = "optimal"
+        else:
+            log.warning("L-shaped: stopped by its time limit")
+
+
+def _record(found: Decomposition, iteration: int, phase: str, lower: float, value: float,
+            best: float, started: float) -> None:
+    entry = {"iteration": iteration, "phase": phase,
+             "lower": lower / MONEY, "plan_value": value / MONEY,
+             "upper": best / MONEY if math.isfinite(best) else None,
+             "seconds": round(time.perf_counter() - started, 3)}
+    found.history.append(entry)
+    log.info("L-shaped %3d %s: lower %.6g, plan %.6g, best %s EUR (%.1f s)", iteration,
+             entry["phase"], entry["lower"], entry["plan_value"], entry["upper"],
+             entry["seconds"])
+
+
+def _as_plan(keys: list, values: np.ndarray) -> dict:
+    plan: dict = {}
+    for (name, index), value in zip(keys, values):
+        plan.setdefault(name, {})[index] = float(value)
+    return plan

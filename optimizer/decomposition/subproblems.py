@@ -1,0 +1,191 @@
+"""The second stage, one HiGHS LP per scenario, kept between plans; and worker processes.
+
+For a plan x (the first-stage variables, in the order of `plan_keys`) scenario w's LP is
+
+    Q_w(x) = min { scenario_cost[w] : second-stage rows of w, first stage held at x }
+
+built once per scenario by the same builder (a one-scenario model with mutable scenario
+data, given w's data, analysis/held.py; rows over the plan alone are the master's and left
+out) and handed to HiGHS in bulk (solve.to_highs); the
+Pyomo model is then dropped and only HiGHS's copy kept (about 5 MB for an EU scenario). A
+plan is given by the bounds lb = ub = x of the first-stage columns, so that HiGHS starts
+from the last basis. The first-stage cost columns (first_stage_component) cost nothing
+here: the master counts them. Q_w is convex in x and the reduced costs d_j of the held
+columns are a subgradient (the change of Q_w per unit of x_j, in million EUR like the
+objective):
+
+    Q_w(x') ≥ Q_w(x) + Σ_j d_j·(x'_j − x_j)
+
+Workers are processes started from a fork server (clean of the parent's HiGHS threads),
+each holding a share of the scenarios and answering plans sent over a pipe. They ignore
+SIGINT: the parent, which sees Ctrl-C, terminates them.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.core.expr.visitor import identify_variables
+
+from ..analysis.disruptions import calm
+from ..analysis.held import HeldModel
+from ..scenarios import case_scenario, with_scenarios
+from ..case import Case
+from ..formulation import first_stage_vars
+from ..solve import to_highs
+
+log = logging.getLogger(__name__)
+POLL_S = 0.05
+
+
+def plan_keys(model) -> list[tuple[str, object]]:
+    """The first-stage variables of a model as (name, index), in the builder's order."""
+    return [(c.local_name, i) for c in first_stage_vars(model) for i in c]
+
+
+@dataclass
+class Cut:
+    """Q_w at a plan and its subgradient, dense over the plan's keys (None: LP not solved)."""
+
+    scenario: str
+    status: str
+    value: float | None
+    gradient: np.ndarray | None
+
+
+class ScenarioLPs:
+    """The LPs of `scenarios` of `case`, in one process."""
+
+    def __init__(self, case: Case, scenarios: list[str], threads: int = 1):
+        template = with_scenarios(case, {"sample": (1.0, calm(case))})
+        held = HeldModel(template, {}, mutable=True, threads=threads)
+        keys = plan_keys(held.model)
+        self.size = len(keys)
+        key_of = {id(var): k for k, var in enumerate(
+            v for c in first_stage_vars(held.model) for v in c.values())}
+        free_cost = {id(v) for v in held.model.first_stage_component.values()}
+        for row in held.model.component_data_objects(pyo.Constraint, active=True):
+            if all(id(v) in key_of or id(v) in free_cost for v in identify_variables(row.body)):
+                row.deactivate()     # the master's (a held plan meets it or not)
+        highspy.Highs.resetGlobalScheduler(True)
+        self.lps = []
+        for w in scenarios:
+            held.set_scenario(case_scenario(case, w))
+            handover = to_highs(held.model)
+            h = handover.highs
+            held_at, columns, unpaid = [], [], []
+            for j, var in enumerate(handover.columns):
+                if id(var) in key_of:
+                    held_at.append(key_of[id(var)])
+                    columns.append(j)
+                elif id(var) in free_cost:
+                    unpaid.append(j)
+            if unpaid:
+                h.changeColsCost(len(unpaid), np.array(unpaid, dtype=np.int32),
+                                 np.zeros(len(unpaid)))
+            h.setOptionValue("threads", threads)
+            h.setOptionValue("time_limit", float(case.study.solver.time_limit_s))
+            self.lps.append((w, h, np.array(held_at, dtype=np.int64),
+                             np.array(columns, dtype=np.int32)))
+
+    def evaluate(self, plan: np.ndarray) -> list[Cut]:
+        """Q_w(plan) and a subgradient for each scenario held here."""
+        cuts = []
+        for w, h, held_at, columns in self.lps:
+            values = plan[held_at]
+            h.changeColsBounds(len(columns), columns, values, values)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                cuts.append(Cut(w, h.modelStatusToString(h.getModelStatus()), None, None))
+                continue
+            gradient = np.zeros(self.size)
+            gradient[held_at] = np.asarray(h.getSolution().col_dual)[columns]
+            cuts.append(Cut(w, "optimal", h.getInfo().objective_function_value, gradient))
+        return cuts
+
+
+def _serve(conn, case: Case, scenarios: list[str]) -> None:
+    """A worker: build the LPs of `scenarios`, then answer each plan sent until None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lps = ScenarioLPs(case, scenarios)
+    conn.send(len(lps.lps))
+    try:
+        while (plan := conn.recv()) is not None:
+            conn.send(lps.evaluate(plan))
+    except (EOFError, BrokenPipeError):    # the parent is gone (interrupted)
+        return
+
+
+class Workers:
+    """The scenarios of `case` shared round-robin among `workers` processes (in this process
+    when workers is 1). `evaluate(plan)` returns the cuts in the case's scenario order."""
+
+    def __init__(self, case: Case, workers: int):
+        ids = case.scenario_ids
+        self.order = {w: i for i, w in enumerate(ids)}
+        self.local = None
+        self.processes, self.pipes = [], []
+        if workers <= 1:
+            self.local = ScenarioLPs(case, ids)
+            return
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["optimizer.decomposition.subproblems"])
+        try:
+            for k in range(workers):
+                parent, child = context.Pipe()
+                process = context.Process(target=_serve, args=(child, case, ids[k::workers]),
+                                          name=f"lshaped-worker-{k}", daemon=True)
+                process.start()
+                child.close()
+                self.processes.append(process)
+                self.pipes.append(parent)
+            for pipe in self.pipes:
+                self._receive(pipe)
+        except BaseException:
+            self.close(at_once=True)
+            raise
+
+    def _receive(self, pipe):
+        """The next message on `pipe`, waiting where Python sees Ctrl-C."""
+        while not pipe.poll(POLL_S):
+            for process in self.processes:
+                if not process.is_alive():
+                    raise RuntimeError(f"{process.name} stopped (exit code {process.exitcode})")
+        return pipe.recv()
+
+    def evaluate(self, plan: np.ndarray) -> list[Cut]:
+        if self.local is not None:
+            return self.local.evaluate(plan)
+        for pipe in self.pipes:
+            pipe.send(plan)
+        cuts = [cut for pipe in self.pipes for cut in self._receive(pipe)]
+        return sorted(cuts, key=lambda cut: self.order[cut.scenario])
+
+    def close(self, at_once: bool = False) -> None:
+        """Stop the workers: by a message when idle, or `at_once` (SIGTERM: within a second
+        of Ctrl-C, whatever they are doing)."""
+        for pipe in self.pipes if not at_once else []:
+            try:
+                pipe.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for process in self.processes:
+            if at_once:
+                process.terminate()
+        for process in self.processes:
+            process.join(0.5 if not at_once else None)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        self.processes, self.pipes = [], []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *_):
+        self.close(at_once=kind is not None)
