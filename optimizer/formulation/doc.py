@@ -3,8 +3,10 @@
     python -m optimizer.formulation.doc > docs/formulation.md
 
 Each concern module contributes its module docstring (the prose and the mathematics), its
-variables (the `doc` of each `pyo.Var`) and its constraints (the docstring of each rule).
-A test checks that the file is current and that it names every constraint of a built model.
+variables (the `doc` of each `pyo.Var`), its declarations (terms.py: first-stage decisions,
+flows, cost components, policy rows with their study key, index and unit) and its constraints
+(the docstring of each rule). A test checks that the file is current and that it names every
+constraint of a built model.
 """
 from __future__ import annotations
 
@@ -53,14 +55,37 @@ def _rule_docs(tree: ast.Module) -> list[tuple[str, str]]:
 
 
 def constraint_names() -> set[str]:
-    """Every constraint name the docs describe (rule function names and share floors)."""
+    """Every constraint name the docs describe (rule function names and declared policy
+    rows)."""
     names = set()
     for module in CONCERNS:
         tree = ast.parse(inspect.getsource(module))
         names |= {n for n, _ in _rule_docs(tree)}
-        names |= {c.value for c in ast.walk(tree) if isinstance(c, ast.Constant)
-                  and isinstance(c.value, str) and c.value.endswith(("_share", "_limit"))}
+        names |= {row.name for row in getattr(module, "POLICIES", ())}
     return names
+
+
+def _declarations(module) -> list[str]:
+    """The module's declarations (terms.py) as a few lines of Markdown."""
+    lines = []
+    decisions = getattr(module, "DECISIONS", ())
+    if decisions:
+        lines.append("First stage: " + ", ".join(f"`{d.name}`" for d in decisions) + ".")
+    flows = getattr(module, "FLOWS", ())
+    if flows:
+        lines.append("Flows: " + ", ".join(f"`{f.name}` ({f.direction}, by {f.label})"
+                                           for f in flows) + ".")
+    costs = getattr(module, "COSTS", ())
+    if costs:
+        lines.append("Cost components: " + ", ".join(f"`{c.name}` ({c.stage} stage)"
+                                                     for c in costs) + ".")
+    rows = getattr(module, "POLICIES", ())
+    if rows:
+        lines += [""] * bool(lines) + ["| policy row | study key | index | unit |",
+                                       "|---|---|---|---|"]
+        lines += [f"| `{r.name}` | `{r.key}` | {', '.join(r.labels) or '-'} | {r.unit} |"
+                  for r in rows]
+    return lines + [""] if lines else []
 
 
 def generate() -> str:
@@ -71,6 +96,7 @@ def generate() -> str:
         parts.append(f"## {module.__name__.rsplit('.', 1)[-1]}: {title}\n")
         if body.strip():
             parts.append(textwrap.dedent(body).strip() + "\n")
+        parts += _declarations(module)
         variables = _var_docs(tree)
         if variables:
             parts.append("| variable | meaning |\n|---|---|")
