@@ -9,21 +9,25 @@ from optimizer import formulation
 from optimizer.case import load_case
 from optimizer.formulation import CONCERNS, build_model, first_stage_vars
 from optimizer.formulation.terms import PolicyRow, Terms, registry
-from optimizer.study import load_study
+from optimizer.study import load_study, per_material_keys
 
 from conftest import TINY
 
-EVERY_POLICY = {"from_year": 2027, "max_country_share": 0.9, "min_eu_extraction_share": 0.01,
-                "min_eu_processing_share": 0.01, "min_recycling_share": 0.01,
-                "min_stock_days": 1, "budget_eur": 1e12,
-                "limits": {"land_ha": 1e6, "energy_gwh_per_yr": 1e6, "staff_fte": 1e6}}
 
 
 @pytest.fixture(scope="module")
 def tiny_case():
+    """The tiny study with every policy key set, loosely: every key study.py marks per
+    material (a floor at 0, a cap at 1), a budget and limits nothing reaches."""
     study = load_study(TINY)
-    policy = study.policy.model_validate(EVERY_POLICY)
-    risk = study.risk.model_copy(update={"max_shortfall_share": 0.9})
+    given = {"policy": {"from_year": 2027, "budget_eur": 1e12,
+                        "limits": {"land_ha": 1e6, "energy_gwh_per_yr": 1e6, "staff_fte": 1e6}},
+             "risk": {}}
+    for key in per_material_keys():
+        section, name = key.split(".")
+        given[section][name] = 0.0 if name.startswith("min_") else 1.0
+    policy = study.policy.model_validate(given["policy"])
+    risk = study.risk.model_validate({**study.risk.model_dump(), **given["risk"]})
     return load_case(study.model_copy(update={"policy": policy, "risk": risk}))
 
 
