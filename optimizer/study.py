@@ -77,6 +77,8 @@ class Policy(_Frozen):
 
     from_year: int | None = None
     max_country_share: MaterialShare = None
+    # import dependence: non-EU supply (contract + spot) at most this share of consumption
+    max_import_share: MaterialShare = None
     min_eu_extraction_share: MaterialShare = None
     min_eu_processing_share: MaterialShare = None
     min_recycling_share: MaterialShare = None

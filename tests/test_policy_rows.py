@@ -135,3 +135,15 @@ def test_a_bad_per_material_key_is_refused_naming_it(tiny, keys, named):  # noqa
         study[key] = {**study.get(key, {}), **given} if key == "policy" else given
     (tiny / "study.yaml").write_text(yaml.safe_dump(study))
     assert refused(tiny, *named)
+
+
+def test_an_import_dependence_cap_binds_at_the_hand_cost(hand):
+    """At most 60% of x imported: the EU plant of eu_plant_case makes the other 40 t, the
+    same 13,000 as a 40% processing floor, and each tonne less of allowed imports costs the
+    plant's 50 EUR/t premium."""
+    capped = hand(eu_plant_case("refining", "refined"), policy={"max_import_share": 0.6})
+    assert capped.summary["objective_eur"] == pytest.approx(13000.0)
+    assert value(capped.flows, "t", flow="production") == pytest.approx(40.0)
+    assert set(capped.duals["constraint"]) == {"import_share_limit"}
+    assert value(capped.duals, "shadow_price", constraint="import_share_limit") == \
+        pytest.approx(50.0)

@@ -1,4 +1,4 @@
-"""Policy constraints of the study (CRMA benchmarks, stock days, budget, land/energy/staff).
+"""Policy constraints: CRMA benchmarks, import dependence, stock days, budget, land/energy/staff.
 
 Every share is a fraction of the material's EU consumption in that scenario-year,
 
@@ -60,6 +60,15 @@ def other_countries_offer(case: Case, where: dict) -> str:
             f"{offered:,.0f} t/yr in {year} (sources.csv, source_capacity.csv)")
 
 
+def eu_supply_reach(case: Case, where: dict) -> str:
+    """What EU plants could make of the row's material, every unit built."""
+    fac, mat = case.facilities, where["material"]
+    made = fac[fac["country"].map(case.countries["eu"]) & (fac["output"] == mat)]
+    most = ((made["existing_units"] + made["max_units"]) * made["capacity_t_per_yr"]).sum()
+    return (f"EU plants of {mat} could make at most {most:,.0f} t/yr with every unit the data "
+            "offer (facilities.csv); the rest of its consumption is imported or short")
+
+
 def _floor(name: str, key: str) -> tuple[PolicyRow, PolicyRow]:
     """A CRMA benchmark's rows: per material, and aggregate (weighed by value, million EUR)."""
     return (PolicyRow(name, key, ("material", "year", "scenario"),
@@ -80,6 +89,8 @@ POLICIES = (
     PolicyRow("country_share_limit", "policy.max_country_share",
               ("material", "country", "year", "scenario"), lifted_when_disrupted=True,
               context=other_countries_offer),
+    PolicyRow("import_share_limit", "policy.max_import_share", ("material", "year", "scenario"),
+              context=eu_supply_reach),
     *_floor("eu_extraction_share", "policy.min_eu_extraction_share"),
     *_floor("eu_processing_share", "policy.min_eu_processing_share"),
     *_floor("recycling_share", "policy.min_recycling_share"),
@@ -125,6 +136,23 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
             return supply <= share[mat] * consumption(m, mat, y, w)
 
         terms.add_policy(model, "country_share_limit", keys, country_share_limit)
+
+    if policy.max_import_share is not None:
+        supplied = [m for m in case.materials.index if m in set(src["material"])]
+        dependence = study.for_materials("policy.max_import_share", supplied)
+        outside = {m: [s for s in src.index[src["material"] == m] if not eu[src.at[s, "country"]]]
+                   for m in dependence}
+
+        def import_share_limit(m, mat, y, w):
+            """Σ_{s of m outside the EU} (contract delivery + spot)[s,y,w]
+                ≤ max_import_share[m]·consumption[m,y,w]
+            the material's import dependence, in every scenario-year"""
+            imported = total(terms.imports[s, y, w] for s in outside[mat])
+            return imported <= dependence[mat] * consumption(m, mat, y, w)
+
+        terms.add_policy(model, "import_share_limit",
+                         [(mat, y, w) for mat in dependence for y in years for w in ids],
+                         import_share_limit)
 
     value = {mat: 0.0 if math.isnan(price) else MONEY * price
              for mat, price in case.normal_price.items()}
