@@ -27,6 +27,13 @@ A two-stage stochastic mixed-integer program. First stage (before the scenario i
 `adopted[o]`. Second stage (per scenario w): everything else. Index letters: m material,
 c country, s source, f facility, y year, o demand-side option, w scenario (always last).
 All money is in present-value EUR at the horizon start, discounted by `discount_factor[y]`.
+
+Under each concern, what it declares to the registry (`formulation/terms.py`): its
+first-stage variables, its flows (in or out of the material balance, and what labels their
+rows in flows.csv), its cost components and its policy rows (the study key each enforces, its
+index and unit, as duals.csv and conflicts.csv report them). Registering anything undeclared
+is an error. A new policy is one `PolicyRow` in policy.py's `POLICIES`, its rule in `add`
+and its key in `study.Policy` (`PER_MATERIAL` when it holds per material).
 """
 
 
