@@ -44,7 +44,7 @@ def build_model(case: Case, scenarios: list[str] | None = None,
     price_multiplier) are mutable Params, so that a kept model (and a persistent solver) can
     be given another scenario's data without a rebuild.
     """
-    terms = Terms(CONCERNS, elastic=elastic)
+    terms = Terms(CONCERNS, elastic=elastic, disrupted=case.disrupted)
     with PauseGC():
         model = sets.create(case, scenarios, mutable_scenario_data)
         for concern in CONCERNS[1:]:

@@ -124,8 +124,7 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         share = study.for_materials("policy.max_country_share", case.materials.index)
         pairs = sorted({(r.material, r.country) for r in src.itertuples()
                         if not eu[r.country] and r.material in share})
-        keys = [(mat, c, y, w) for mat, c in pairs for y in years for w in ids
-                if (mat, y, w) not in case.disrupted]
+        keys = [(mat, c, y, w) for mat, c in pairs for y in years for w in ids]
         sources_of = src.groupby(["material", "country"]).groups
 
         def country_share_limit(m, mat, c, y, w):

@@ -156,6 +156,8 @@ def registry(concerns) -> dict[str, dict]:
 class Terms:
     concerns: tuple = ()
     elastic: bool = False
+    # {(material, year, scenario)} disrupted: rows lifted_when_disrupted are not added there
+    disrupted: frozenset = frozenset()
     # (material, year, scenario) -> [(flow, expression)]
     inflow: dict = field(default_factory=lambda: defaultdict(list))
     outflow: dict = field(default_factory=lambda: defaultdict(list))
@@ -259,10 +261,17 @@ class Terms:
         terms = self.inflow.get(key, []) + self.outflow.get(key, [])
         return total(e for f, e in terms if f == flow)
 
+    def _applies(self, row: PolicyRow, index) -> bool:
+        """Whether a row lifted in a disruption applies at `index` (its material is not
+        disrupted in that year and scenario)."""
+        where = row.where(index)
+        return (where["material"], where["year"], where["scenario"]) not in self.disrupted
+
     def add_policy(self, model, name, index, rule, scale=1.0):
         """Add the rows `name`, declared in a concern's POLICIES.
 
-        `rule` returns `lhs <= rhs` (or `>=`). In elastic mode each row gets a non-negative
+        `rule` returns `lhs <= rhs` (or `>=`). Rows declared lifted_when_disrupted are left out
+        where their material is disrupted. In elastic mode each row gets a non-negative
         slack on the loose side, weighted by 1/scale in the feasibility objective, so that an
         infeasible study can be explained by the rows that must give way.
         """
@@ -270,6 +279,8 @@ class Terms:
         if declared is None:
             raise KeyError(f"policy row {name!r} is not declared in any concern's POLICIES")
         self.policy[name] = declared
+        if declared.lifted_when_disrupted:
+            index = [k for k in index if self._applies(declared, k)]
         if not self.elastic:
             con = pyo.Constraint(rule=rule) if index is None else pyo.Constraint(index, rule=rule)
             con.doc = rule.__doc__
