@@ -2,46 +2,15 @@
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Literal, get_args
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, ValidationError,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError, Problem, shown, suggest
-
-Share = Field(default=None, ge=0.0, le=1.0)
-# Marks a study key that may be given per material: one value for every material, or a
-# mapping of materials and groups (the study's `groups`) to values, "*" for every material
-# not named; a material not covered is not constrained by the key.
-PER_MATERIAL = "per_material"
-
-
-def _per_material(low: float, high: float) -> PlainValidator:
-    expected = (f"a number from {shown(low)} to {shown(high)}, or a mapping of materials or "
-                f"groups to such numbers ({{ndpr_oxide: {shown(high)}, magnets: {shown(low)}}})")
-
-    def within(value) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and math.isfinite(value) and low <= value <= high
-
-    def check(value):
-        if value is None:
-            return None
-        if isinstance(value, dict) and value and all(within(v) for v in value.values()):
-            return {str(k): float(v) for k, v in value.items()}
-        if within(value):
-            return float(value)
-        raise ValueError(expected)
-
-    return PlainValidator(check)
-
-
-MaterialShare = Annotated[float | dict[str, float] | None, PER_MATERIAL, _per_material(0.0, 1.0)]
-MaterialDays = Annotated[float | dict[str, float] | None, PER_MATERIAL, _per_material(0.0, 3650)]
+from .per_material import PER_MATERIAL, MaterialDays, MaterialShare
 
 
 class _Frozen(BaseModel):
