@@ -19,7 +19,7 @@ from .checks import empty_tables, missing_years, row_list, unknown_refs, warn_un
 from .errors import InputError, Problem, suggest
 from .events import check_events, event_model, sampled_tables
 from .schema import TABLES
-from .study import Study
+from .study import Study, per_material_keys
 from .supply_data import (EVERY, disruption_data, fold, grid, output_problems, source_path,
                           spare_share)
 
@@ -224,6 +224,29 @@ def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study
             problems.append(Problem(str(study.path or "study"), None, "policy.limits.countries", c,
                                     f"a country defined in {where['countries']}"
                                     f"{suggest(c, countries)}"))
+    return problems + _material_key_problems(study, materials, where["materials"])
+
+
+def _material_key_problems(study: Study, materials: set[str], defined_in: str) -> list[Problem]:
+    """Groups and per-material policy keys that name a material materials.csv lacks."""
+    file, problems = str(study.path or "study"), []
+    for group, members in study.groups.items():
+        if group in materials:
+            problems.append(Problem(file, None, f"groups.{group}", group,
+                                    f"a group name that is not a material of {defined_in}"))
+        for m in members:
+            if m not in materials:
+                problems.append(Problem(file, None, f"groups.{group}", m,
+                                        f"a material defined in {defined_in}"
+                                        f"{suggest(m, materials)}"))
+    names = materials | set(study.groups) | {"*"}
+    for key in per_material_keys():
+        given = study.value(key)
+        for name in given if isinstance(given, dict) else ():
+            if name not in names:
+                problems.append(Problem(file, None, key, name,
+                                        f"a material defined in {defined_in}, a group of the "
+                                        f"study's groups or \"*\"{suggest(name, names)}"))
     return problems
 
 

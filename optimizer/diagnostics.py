@@ -5,7 +5,8 @@ minimises the total violation Σ slack/scale (the economics stays out of it). Th
 slack stays positive are those that must give way: no plan the data allows meets them. The
 policy rows that are tight in that least-violating plan are the ones they conflict with.
 Each row is mapped back to its study key, material, country, year and scenario, and to the
-data that limits it (the facilities, sources or stock limits of that material).
+data that limits it (the facilities, sources or stock limits of that material), as the
+concern that adds it declares (PolicyRow in formulation/terms.py).
 """
 from __future__ import annotations
 
@@ -20,67 +21,6 @@ from .results import COLUMNS
 from .solve import solve_model
 
 log = logging.getLogger(__name__)
-
-UNITS = {"budget": "EUR", "land_limit": "ha", "energy_limit": "GWh/yr", "staff_limit": "FTE",
-         # the aggregate CRMA rows weigh tonnes by normal price: million EUR of consumption
-         "eu_extraction_aggregate_share": "MEUR", "eu_processing_aggregate_share": "MEUR",
-         "recycling_aggregate_share": "MEUR"}
-KIND = {"eu_extraction_share": "mining", "eu_processing_share": "refining",
-        "recycling_share": "recycling"}
-
-
-def labels(name: str, index) -> dict:
-    """material, country, year and scenario of one policy constraint row."""
-    k = index if isinstance(index, tuple) else (index,)
-    if name == "country_share_limit":
-        return dict(material=k[0], country=k[1], year=k[2], scenario=k[3])
-    if name in ("land_limit", "energy_limit", "staff_limit"):
-        return dict(material="", country="", year=k[0], scenario="*")
-    if name == "budget":
-        return dict(material="", country="", year="", scenario="*")
-    if name.endswith("_aggregate_share"):
-        return dict(material="*", country="", year=k[0], scenario=k[1])
-    return dict(material=k[0], country="", year=k[1], scenario=k[2])
-
-
-def _data_context(case: Case, name: str, where: dict) -> str:
-    """What in the data limits this row."""
-    fac, mat = case.facilities, where.get("material")
-    if name in KIND:
-        eu = fac["country"].map(case.countries["eu"])
-        options = fac[eu & (fac["kind"] == KIND[name]) & (fac["output"] == mat)]
-        if options.empty:
-            return f"facilities.csv has no EU {KIND[name]} facility producing {mat}"
-        year = int(where["year"])
-        online = pd.Series({f: case.online_year(f, first)
-                            for f, first in options["available_from"].items()}, dtype=int)
-        ready = options[(online <= year) | (options["existing_units"] > 0)]
-        now = ((ready["existing_units"] + ready["max_units"].where(online[ready.index] <= year, 0))
-               * ready["capacity_t_per_yr"]).sum()
-        text = (f"EU {KIND[name]} of {mat} could reach at most {now:,.0f} t/yr in {year} "
-                f"with every unit the data offer (facilities.csv: {', '.join(options.index)})")
-        if online.min() > year:
-            text += f"; new units come online from {int(online.min())} at the earliest (lead time)"
-        return text
-    if name == "country_share_limit":
-        others = case.sources.index[(case.sources["material"] == mat)
-                                    & (case.sources["country"] != where["country"])]
-        year = int(where["year"])
-        offered = sum(case.capacity[s, year] for s in others)
-        return (f"sources of {mat} outside {where['country']} offer at most "
-                f"{offered:,.0f} t/yr in {year} (sources.csv, source_capacity.csv)")
-    if name == "stock_days":
-        return (f"stock of {mat} is limited by max_stock_t or by having no source to fill it "
-                "(materials.csv, sources.csv)")
-    if name == "shortfall_share_limit":
-        return f"supply of {mat} in that scenario-year cannot reach the demand"
-    if name == "budget":
-        return "the other policies need more capital than budget_eur"
-    if name.endswith("_aggregate_share"):
-        return ("EU plants of the benchmark's materials, by value taken together, cannot reach "
-                "the share (facilities.csv)")
-    return "facilities in the listed countries cannot meet the other policies within it"
-
 
 def explain_infeasible(case: Case, prepare=None) -> pd.DataFrame:
     """The policy rows that must give way, with what they conflict with (conflicts.csv);
@@ -100,17 +40,17 @@ def explain_infeasible(case: Case, prepare=None) -> pd.DataFrame:
             if amount > 1e-6 * scale:
                 violated.append((name, index, amount))
             elif _is_tight(con[index]):
-                tight.add(model.policy_keys[name])
+                tight.add(model.policy_rows[name].key)
     rows = []
     for name, index, amount in violated:
-        where = labels(name, index)
-        key = model.policy_keys[name]
-        partners = sorted(tight - {key})
-        text = _data_context(case, name, where)
+        row = model.policy_rows[name]
+        where = row.where(index)
+        partners = sorted(tight - {row.key})
+        text = row.context(case, where)
         if partners:
             text += "; it conflicts with " + ", ".join(partners)
-        rows.append((name, key, where["material"], where["country"], where["year"],
-                     where["scenario"], amount, UNITS.get(name, "t"), text))
+        rows.append((name, row.key, where["material"], where["country"], where["year"],
+                     where["scenario"], amount, row.unit, text))
     frame = pd.DataFrame(rows, columns=COLUMNS["conflicts"])
     log.info("infeasible: %d policy row(s) must give way", len(frame))
     return frame

@@ -9,7 +9,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .case import Case
-from .formulation.costs import FIRST_STAGE, SECOND_STAGE
 
 TOL = 1e-6
 COLUMNS = {
@@ -92,33 +91,14 @@ def contracts(case: Case, model) -> pd.DataFrame:
 
 
 def flows(case: Case, model) -> pd.DataFrame:
-    """Every non-zero flow of every material balance, tonnes."""
-    src, fac = case.sources, case.facilities
-    material = src["material"].to_dict()
-    contract = values(model.contract)
-    rows = [(w, y, material[s], "contract", s, share * contract[s, y])
-            for (s, y, w), share in case.availability.items() if w in model.W]
-    for comp, flow in ((model.spot, "spot"), (model.surplus, "surplus")):
-        rows += [(w, y, material[s], flow, s, v) for (s, y, w), v in values(comp).items()]
-    rows += [(w, y, mat, "write_off", "contracts", v)
-             for (mat, y, w), v in values(model.write_off).items()]
-    recipe = case.recipes.groupby("facility")
-    inputs = {f: list(zip(r["input"], r["t_per_t_output"])) for f, r in recipe}
-    output = fac["output"].to_dict()
-    kind = {f: "recycling" if k == "recycling" else "production" for f, k in fac["kind"].items()}
-    for (f, y, w), v in values(model.production).items():
-        rows.append((w, y, output[f], kind[f], f, v))
-        rows += [(w, y, mat, "use", f, ratio * v) for mat, ratio in inputs.get(f, [])]
-    rows += [(w, y, mat, "collection", "scrap", v)
-             for (mat, y, w), v in values(model.collection).items()]
-    rows += [(w, y, mat, flow, "stockpile", v)
-             for comp, flow in ((model.stock_draw, "stock_draw"), (model.stock_refill, "stock_refill"))
-             for (mat, y, w), v in values(comp).items()]
-    demand = case.demand.to_dict()
-    for (o, y), v in values(model.substitution_share).items():
-        mat = case.substitutes.at[o, "material"]
-        rows += [(w, y, mat, "substitution", o, v * demand[mat, y, w])
-                 for w in model.W if (mat, y, w) in demand]
+    """Every non-zero flow of every material balance, tonnes: the terms the concerns
+    registered (Terms.supply, Terms.use), each coefficient · variable value, labelled as
+    registered; flows with a table of their own (shortfall) are left out."""
+    rows = []
+    for flow, label, (mat, y, w), coef, var in model.flow_terms:
+        if flow.reported:
+            scale = coef if isinstance(coef, (int, float)) else pyo.value(coef)
+            rows.append((w, y, mat, flow.name, label, scale * (var.value or 0.0)))
     frame = pd.DataFrame(rows, columns=COLUMNS["flows"])
     return frame[frame["t"].abs() > TOL].reset_index(drop=True)
 
@@ -135,9 +115,10 @@ def costs(model) -> pd.DataFrame:
     """Cost components in EUR (the model counts million EUR), before attribution.py splits
     them by material."""
     eur = model.eur_per_objective_unit
-    rows = [("*", k, eur * pyo.value(model.first_stage_component[k])) for k in FIRST_STAGE]
+    first, second = model.cost_components["first"], model.cost_components["second"]
+    rows = [("*", k, eur * pyo.value(model.first_stage_component[k])) for k in first]
     rows += [(w, k, eur * pyo.value(model.scenario_component[k, w])) for w in model.W
-             for k in SECOND_STAGE]
+             for k in second]
     return pd.DataFrame(rows, columns=["scenario", "component", "eur"])
 
 

@@ -21,11 +21,6 @@ from .solve import fixed_lp_duals, solve_model
 from .tables import plan_tables
 
 log = logging.getLogger(__name__)
-# Policy rows that may bind integer unit counts only: (study key, how big one step is).
-STEPPED = {"land_limit": ("limits.land_ha", "land_ha_per_unit"),
-           "energy_limit": ("limits.energy_gwh_per_yr", "energy_gwh_per_yr_per_unit"),
-           "staff_limit": ("limits.staff_fte", "staff_fte_per_unit"),
-           "budget": ("budget_eur", "capex_eur_per_unit")}
 
 
 def versions() -> dict[str, str]:
@@ -72,8 +67,8 @@ def solve_case(case: Case, duals: bool = True,
     if outcome.status == "feasible":
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
     if duals:
-        lp = fixed_lp_duals(model, case.study.solver, [*model.policy_keys, *explain.ROWS])
-        if model.policy_keys:
+        lp = fixed_lp_duals(model, case.study.solver, [*model.policy_rows, *explain.ROWS])
+        if model.policy_rows:
             tables["duals"] = policy_duals(case, model, outcome.objective, prepare, lp)
         tables["why"] = explain.why(case, tables, lp)
     if ranges:
@@ -97,45 +92,46 @@ def policy_duals(case: Case, model, objective: float, prepare=None,
     (method mip_difference), per unit of the limit. `lp`: the fixed-integer LP's duals when
     already at hand (fixed_lp_duals over the policy rows and others).
     """
-    names = list(model.policy_keys)
+    rows_of = model.policy_rows
     if lp is None:
-        lp = fixed_lp_duals(model, case.study.solver, names)
-    lp = {key: price for key, price in lp.items() if key[0] in model.policy_keys}
+        lp = fixed_lp_duals(model, case.study.solver, list(rows_of))
+    lp = {key: price for key, price in lp.items() if key[0] in rows_of}
     probability = dict(model.probability.items())
     rows = []
     for (name, index), price_pv in lp.items():
-        where = diagnostics.labels(name, index)
+        row = rows_of[name]
+        where = row.where(index)
         weight = 1.0     # first-stage rows are priced at the horizon start
         if where["scenario"] not in ("*", ""):
             weight = probability[where["scenario"]] * case.discount(int(where["year"]))
-        rows.append((name, model.policy_keys[name], where["material"], where["country"],
+        rows.append((name, row.key, where["material"], where["country"],
                      where["year"], where["scenario"], price_pv / weight, price_pv,
-                     diagnostics.UNITS.get(name, "t"), "lp_fixed_integers"))
+                     row.unit, "lp_fixed_integers"))
     priced = {name for name, _ in lp}
-    for name in names:
-        if name in STEPPED and name not in priced:
-            rows += _mip_price(case, name, objective, prepare)
+    for name, row in rows_of.items():
+        if row.step is not None and name not in priced:
+            rows += _mip_price(case, row, objective, prepare)
     return pd.DataFrame(rows, columns=COLUMNS["duals"])
 
 
-def _mip_price(case: Case, name: str, objective: float, prepare=None) -> list[tuple]:
-    """(objective - objective with the limit one step looser) / step."""
-    path, column = STEPPED[name]
-    steps = case.facilities[column][case.facilities[column] > 0]
+def _loosened(model, path: list[str], step: float):
+    """A copy of a study (or part of it) with the key at `path` raised by `step`."""
+    head, *rest = path
+    value = getattr(model, head)
+    return model.model_copy(update={head: _loosened(value, rest, step) if rest
+                                    else value + step})
+
+
+def _mip_price(case: Case, row, objective: float, prepare=None) -> list[tuple]:
+    """(objective - objective with the limit one step looser) / step, a step being the
+    smallest positive value of the facilities column the row declares (PolicyRow.step)."""
+    steps = case.facilities[row.step][case.facilities[row.step] > 0]
     if steps.empty:
         return []
     step = float(steps.min())
-    policy = case.study.policy
-    if "." in path:
-        key = path.split(".")[1]
-        limits = policy.limits.model_copy(update={key: getattr(policy.limits, key) + step})
-        looser = policy.model_copy(update={"limits": limits})
-    else:
-        looser = policy.model_copy(update={path: getattr(policy, path) + step})
-    relaxed = solve_case(case.with_study(case.study.model_copy(update={"policy": looser})),
-                         duals=False, prepare=prepare)
+    looser = _loosened(case.study, row.key.split("."), step)
+    relaxed = solve_case(case.with_study(looser), duals=False, prepare=prepare)
     if not relaxed.ok:
         return []
     price = (objective - relaxed.summary["objective_eur"]) / step
-    return [(name, f"policy.{path}", "", "", "", "*", price, price,
-             diagnostics.UNITS[name], "mip_difference")]
+    return [(row.name, row.key, "", "", "", "*", price, price, row.unit, "mip_difference")]

@@ -10,8 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError, Problem, shown, suggest
-
-Share = Field(default=None, ge=0.0, le=1.0)
+from .per_material import PER_MATERIAL, MaterialDays, MaterialShare
 
 
 class _Frozen(BaseModel):
@@ -46,11 +45,13 @@ class Policy(_Frozen):
     """Policy constraints; every key optional, absent = not imposed."""
 
     from_year: int | None = None
-    max_country_share: float | None = Share
-    min_eu_extraction_share: float | None = Share
-    min_eu_processing_share: float | None = Share
-    min_recycling_share: float | None = Share
-    min_stock_days: float | None = Field(default=None, ge=0, le=3650)
+    max_country_share: MaterialShare = None
+    # import dependence: non-EU supply (contract + spot) at most this share of consumption
+    max_import_share: MaterialShare = None
+    min_eu_extraction_share: MaterialShare = None
+    min_eu_processing_share: MaterialShare = None
+    min_recycling_share: MaterialShare = None
+    min_stock_days: MaterialDays = None
     budget_eur: float | None = Field(default=None, ge=0, le=1e13)
     limits: Limits | None = None
     # per_material: each benchmark share holds for every material it names; aggregate: as
@@ -64,7 +65,7 @@ class Risk(_Frozen):
     measure: Literal["expected", "cvar"] = "expected"
     alpha: float = Field(default=0.95, ge=0.0, lt=1.0)
     weight: float = Field(default=0.0, ge=0.0, le=1e3)
-    max_shortfall_share: float | None = Share
+    max_shortfall_share: MaterialShare = None
 
     @property
     def weighs_cvar(self) -> bool:
@@ -115,6 +116,8 @@ class Study(_Frozen):
     resale_max_share: float = Field(default=0.1, ge=0.0, le=1.0)
     # a stock drawn is back to capacity within this many years unless drawn again (None: never)
     stock_refill_yr: int | None = Field(default=3, ge=1)
+    # named sets of materials, to give a per-material policy key for several at once
+    groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     policy: Policy = Policy()
     risk: Risk = Risk()
     solver: Solver = Solver()
@@ -130,9 +133,52 @@ class Study(_Frozen):
                              f"{self.horizon.end}; {fy} is not")
         return self
 
+    @model_validator(mode="after")
+    def _one_value_per_material(self):
+        for key in per_material_keys():
+            given = self.value(key)
+            if not isinstance(given, dict):
+                continue
+            for group, members in self.groups.items():
+                if group not in given:
+                    continue
+                for other, more in self.groups.items():
+                    shared = sorted(set(members) & set(more) - set(given))
+                    if other > group and other in given and shared and \
+                            given[other] != given[group]:
+                        raise ValueError(f"{key}: one value per material; {shared[0]} is in "
+                                         f"groups {group} ({shown(given[group])}) and {other} "
+                                         f"({shown(given[other])}): give it on its own")
+        return self
+
     @property
     def years(self) -> list[int]:
         return self.horizon.years
+
+    def value(self, key: str):
+        """The value of a study key given as a dotted path (policy.max_country_share)."""
+        found = self
+        for part in key.split("."):
+            found = getattr(found, part)
+        return found
+
+    def for_material(self, key: str, material: str) -> float | None:
+        """A per-material key's value for `material`: its own entry, else that of a group
+        holding it, else the "*" entry; None when the key does not cover it."""
+        given = self.value(key)
+        if not isinstance(given, dict):
+            return given
+        if material in given:
+            return given[material]
+        for group, members in self.groups.items():
+            if group in given and material in members:
+                return given[group]
+        return given.get("*")
+
+    def for_materials(self, key: str, materials) -> dict[str, float]:
+        """{material: value} of a per-material key over `materials`, those it covers."""
+        found = {m: self.for_material(key, m) for m in materials}
+        return {m: v for m, v in found.items() if v is not None}
 
     @property
     def from_year(self) -> int:
@@ -144,6 +190,12 @@ class Study(_Frozen):
         data.update(changes)
         data["path"] = self.path
         return Study.model_validate(data)
+
+
+def per_material_keys() -> list[str]:
+    """The study keys that may be given per material or group (dotted paths)."""
+    return [f"{section}.{name}" for section, model in (("policy", Policy), ("risk", Risk))
+            for name, field in model.model_fields.items() if PER_MATERIAL in field.metadata]
 
 
 class _UniqueKeys(yaml.SafeLoader):

@@ -59,11 +59,10 @@ class HeldModel:
         self.case = expected_cost_study(case)
         self.model = build_model(self.case, mutable_scenario_data=mutable)
         self.threads = threads
-        scenarios = set(self.model.W)
         self.second_stage_rows = []
-        for name in self.model.policy_keys:
-            for index, row in self.model.find_component(name).items():
-                if isinstance(index, tuple) and index[-1] in scenarios:
+        for name, declared in self.model.policy_rows.items():
+            for row in self.model.find_component(name).values():
+                if declared.per_scenario:
                     self.second_stage_rows.append(row)
                 else:
                     row.deactivate()
@@ -87,7 +86,8 @@ class HeldModel:
     def set_scenario(self, data: ScenarioData) -> None:
         """Give the one-scenario template the data of another scenario: its Params (the
         spare share derived from its availability as Case.spare_share is), which
-        country-cap rows apply (not in disrupted years) and where stock may be drawn (in a
+        policy rows apply (those lifted_when_disrupted, the country cap, not in its
+        material's disrupted years) and where stock may be drawn (in a
         crisis: disrupted, or demand above demand.csv; see Case.crisis)."""
         m = self.model
         (w,) = list(m.W)
@@ -105,12 +105,15 @@ class HeldModel:
         base = self.case.base_demand
         surge = {k for k, d in data.demand.items() if d > base.get(k, 0.0) * (1 + 1e-9)}
         allow_draws(m, {(mat, y, w) for mat, y in data.disrupted | surge})
-        cap = m.find_component("country_share_limit")
-        for (mat, _, y, _), row in (cap.items() if cap is not None else []):
-            if (mat, y) in data.disrupted:
-                row.deactivate()
-            else:
-                row.activate()
+        for name, declared in m.policy_rows.items():
+            if not declared.lifted_when_disrupted:
+                continue
+            for index, row in m.find_component(name).items():
+                where = declared.where(index)
+                if (where["material"], where["year"]) in data.disrupted:
+                    row.deactivate()
+                else:
+                    row.activate()
 
     def solve(self, load: bool = True) -> Evaluation:
         """Solve the held model; load the second stage into its variables when `load`."""

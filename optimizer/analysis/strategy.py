@@ -73,7 +73,9 @@ class Strategy(_Frozen):
 def _merge(base: dict, update: dict) -> dict:
     out = dict(base)
     for key, value in update.items():
-        out[key] = _merge(out.get(key) or {}, value) if isinstance(value, dict) else value
+        known = out.get(key)
+        out[key] = _merge(known if isinstance(known, dict) else {}, value) \
+            if isinstance(value, dict) else value
     return out
 
 

@@ -60,7 +60,7 @@ def _first_stage_rows(model, scenario: str, first: set) -> None:
         index = con.index()
         per_scenario = index == scenario or (isinstance(index, tuple) and index[-1:] == (scenario,))
         plan_only = all(id(v) in first for v in identify_variables(con.body))
-        if per_scenario and (plan_only or con.parent_component().name in model.policy_keys):
+        if per_scenario and (plan_only or con.parent_component().name in model.policy_rows):
             raise NotDecomposable(
                 f"row {con.name} constrains the plan in each scenario (a policy row per "
                 "scenario): the L-shaped method here has no feasibility cuts; solve the "

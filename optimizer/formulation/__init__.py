@@ -1,9 +1,12 @@
 """The two-stage stochastic MIP, built concern by concern from a Case.
 
-`build_model` reads as the model's table of contents. Each concern module adds its variables
-and constraints and registers its flows and costs in a shared `Terms`; the balance, the costs
-and the objective are assembled from that registry. The scenario index comes last, so the
-same builder makes the extensive form (all scenarios) and a one-scenario model.
+`CONCERNS` reads as the model's table of contents, in build order. Each concern module declares
+its first-stage variables, flows, cost components and policy rows (terms.py) and adds its
+variables and constraints, registering its terms in a shared `Terms`; the balance, the costs
+and the objective are assembled from that registry. A concern that reads a flow (consumption:
+substitution and use) comes after the concerns that declare it; `Terms` refuses a flow read
+too early. The scenario index comes last, so the same builder makes the extensive form (all
+scenarios) and a one-scenario model.
 """
 from __future__ import annotations
 
@@ -16,8 +19,19 @@ from . import (balance, costs, facilities, objective, policy, recycling, resale,
                shortfall, stockpile, substitution, supply)
 from .terms import Terms
 
-CONCERNS = (sets, supply, facilities, recycling, stockpile, substitution, resale, shortfall,
-            balance, policy, costs, risk, objective)
+CONCERNS = (sets,
+            supply,          # contract, spot
+            facilities,      # units_built, production, recipes
+            recycling,       # scrap collection
+            stockpile,       # stock_capacity, draws and refills
+            substitution,    # demand-side levers
+            resale,          # surplus resold, write_off (reads substitution, use)
+            shortfall,       # unmet demand (reads substitution)
+            balance,         # material_balance from registered flows
+            policy,          # CRMA shares, stock days, budget, limits
+            costs,           # cost components from registered costs
+            risk,            # CVaR, shortfall cap
+            objective)
 
 
 def build_model(case: Case, scenarios: list[str] | None = None,
@@ -30,32 +44,25 @@ def build_model(case: Case, scenarios: list[str] | None = None,
     price_multiplier) are mutable Params, so that a kept model (and a persistent solver) can
     be given another scenario's data without a rebuild.
     """
-    terms = Terms(elastic=elastic)
+    terms = Terms(CONCERNS, elastic=elastic, disrupted=case.disrupted)
     with PauseGC():
         model = sets.create(case, scenarios, mutable_scenario_data)
-        supply.add(model, case, terms)           # contract, spot
-        facilities.add(model, case, terms)       # units_built, production, recipes
-        recycling.add(model, case, terms)        # scrap collection
-        stockpile.add(model, case, terms)        # stock_capacity, draws and refills
-        substitution.add(model, case, terms)     # demand-side levers
-        resale.add(model, case, terms)           # surplus resold, write_off
-        shortfall.add(model, case, terms)        # unmet demand
-        balance.add(model, case, terms)          # material_balance from registered flows
-        policy.add(model, case, terms)           # CRMA shares, stock days, budget, limits
-        costs.add(model, case, terms)            # cost components from registered costs
-        risk.add(model, case, terms)             # CVaR, shortfall cap
-        objective.add(model, case, terms)
-    model.policy_keys = dict(terms.policy)
+        for concern in CONCERNS[1:]:
+            concern.add(model, case, terms)
+            terms.added(concern)
+    model.decisions = terms.decisions()
+    model.flow_terms = terms.flow_terms
+    model.policy_rows = dict(terms.policy)
     model.elastic_slacks = list(terms.slacks)
     return model
 
 
 def first_stage_vars(model: pyo.ConcreteModel) -> list[pyo.Var]:
-    """The plan: the variables chosen before the scenario is known, which a decomposition
-    keeps equal across scenarios. value_at_risk (CVaR studies) is first stage too but is not
-    part of the plan: it follows from the plan's distribution of cost."""
-    return [model.contract, model.units_built, model.stock_capacity, model.substitution_share,
-            model.adopted]
+    """The plan: the variables the concerns declare first stage (DECISIONS), chosen before
+    the scenario is known, which a decomposition keeps equal across scenarios. value_at_risk
+    (CVaR studies) is first stage too but is not part of the plan: it follows from the plan's
+    distribution of cost."""
+    return [model.find_component(d.name) for d in model.decisions]
 
 
 def in_decisions(model: pyo.ConcreteModel, expr):

@@ -1,10 +1,10 @@
 """Cost components, assembled from what each concern registered (discounted EUR, counted in
 the model in million EUR: MONEY = 1e-6 per EUR).
 
-First stage (scenario `*` in costs.csv): capex (facilities, stock capacity, demand-side
-options), opex (fixed, per unit online), holding, stock_fill. Second stage, per scenario:
-contract, spot, variable, substitution, shortage, and the credits resale and stock_end_value
-(negative).
+The components are those the concerns declare (COSTS), in CONCERNS order. First stage
+(scenario `*` in costs.csv): capex (facilities, stock capacity, demand-side options), opex
+(fixed, per unit online), holding, stock_fill. Second stage, per scenario: contract, spot,
+variable, stock_end_value (a credit, negative), substitution, resale (a credit), shortage.
 
     first_stage_cost = Σ_k first_stage_component[k]
     scenario_cost[w] = Σ_k scenario_component[k,w]
@@ -23,15 +23,14 @@ import pyomo.environ as pyo
 from ..case import Case
 from .terms import MONEY, Terms, total
 
-FIRST_STAGE = ("capex", "opex", "holding", "stock_fill")
-SECOND_STAGE = ("contract", "spot", "variable", "substitution", "shortage", "resale",
-                "stock_end_value")
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
-    model.first_stage_component = pyo.Var(FIRST_STAGE, within=pyo.Reals,
+    first, second = terms.components("first"), terms.components("second")
+    model.cost_components = {"first": first, "second": second}
+    model.first_stage_component = pyo.Var(first, within=pyo.Reals,
                                           doc="first-stage cost by component [million EUR]")
-    model.scenario_component = pyo.Var(SECOND_STAGE, model.W, within=pyo.Reals,
+    model.scenario_component = pyo.Var(second, model.W, within=pyo.Reals,
                                        doc="scenario cost by component [million EUR]")
 
     def first_stage_cost_definition(m, k):
@@ -43,14 +42,13 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         return m.scenario_component[k, w] == MONEY * total(terms.second_stage[k].get(w, []))
 
     # Accounting variables: HiGHS reports each component, and the CVaR rows stay short.
-    model.first_stage_cost_definition = pyo.Constraint(FIRST_STAGE,
-                                                       rule=first_stage_cost_definition)
-    model.scenario_cost_definition = pyo.Constraint(SECOND_STAGE, model.W,
+    model.first_stage_cost_definition = pyo.Constraint(first, rule=first_stage_cost_definition)
+    model.scenario_cost_definition = pyo.Constraint(second, model.W,
                                                     rule=scenario_cost_definition)
     model.first_stage_cost = pyo.Expression(
-        expr=sum(model.first_stage_component[k] for k in FIRST_STAGE))
+        expr=sum(model.first_stage_component[k] for k in first))
     model.scenario_cost = pyo.Expression(
-        model.W, rule=lambda m, w: sum(m.scenario_component[k, w] for k in SECOND_STAGE))
+        model.W, rule=lambda m, w: sum(m.scenario_component[k, w] for k in second))
     model.expected_cost = pyo.Expression(
         expr=model.first_stage_cost + sum(model.probability[w] * model.scenario_cost[w]
                                           for w in model.W))

@@ -3,9 +3,10 @@
     python -m optimizer.formulation.doc > docs/formulation.md
 
 Each concern module contributes its module docstring (the prose and the mathematics), its
-variables (the `doc` of each `pyo.Var`) and its constraints (the docstring of each rule).
-A test checks that the file is current and that it describes every constraint of a built
-model (`undocumented`).
+variables (the `doc` of each `pyo.Var`), its declarations (terms.py: first-stage decisions,
+flows, cost components, policy rows with their study key, index and unit) and its constraints
+(the docstring of each rule). A test checks that the file is current and that it describes
+every constraint of a built model (`undocumented`).
 """
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ A two-stage stochastic mixed-integer program. First stage (before the scenario i
 `adopted[o]`. Second stage (per scenario w): everything else. Index letters: m material,
 c country, s source, f facility, y year, o demand-side option, w scenario (always last).
 All money is in present-value EUR at the horizon start, discounted by `discount_factor[y]`.
+
+Under each concern, what it declares to the registry (`formulation/terms.py`): its
+first-stage variables, its flows (in or out of the material balance, and what labels their
+rows in flows.csv), its cost components and its policy rows (the study key each enforces, its
+index and unit, as duals.csv and conflicts.csv report them). Registering anything undeclared
+is an error. A new policy is one `PolicyRow` in policy.py's `POLICIES`, its rule in `add`
+and its key in `study.Policy` (`PER_MATERIAL` when it holds per material).
 """
 
 
@@ -57,15 +65,39 @@ def _rule_docs(tree: ast.Module) -> list[tuple[str, str]]:
 
 def undocumented(model) -> set[str]:
     """The constraints of a built model that docs/formulation.md does not describe: a
-    constraint is described when its name is a rule's, or when it carries (as `doc`) the
-    docstring of a rule, as the policy rows Terms.add_policy builds do."""
+    constraint is described when its name is a rule's or a declared policy row's (listed
+    with its study key, index and unit), or when it carries (as `doc`) a rule's docstring."""
     names, docs = set(), set()
     for module in CONCERNS:
         for name, doc in _rule_docs(ast.parse(inspect.getsource(module))):
             names.add(name)
             docs.add(doc)
+        names |= {row.name for row in getattr(module, "POLICIES", ())}
     return {c.name for c in model.component_objects(pyo.Constraint)
             if c.name not in names and inspect.cleandoc(c.doc or "") not in docs}
+
+
+def _declarations(module) -> list[str]:
+    """The module's declarations (terms.py) as a few lines of Markdown."""
+    lines = []
+    decisions = getattr(module, "DECISIONS", ())
+    if decisions:
+        lines.append("First stage: " + ", ".join(f"`{d.name}`" for d in decisions) + ".")
+    flows = getattr(module, "FLOWS", ())
+    if flows:
+        lines.append("Flows: " + ", ".join(f"`{f.name}` ({f.direction}, by {f.label})"
+                                           for f in flows) + ".")
+    costs = getattr(module, "COSTS", ())
+    if costs:
+        lines.append("Cost components: " + ", ".join(f"`{c.name}` ({c.stage} stage)"
+                                                     for c in costs) + ".")
+    rows = getattr(module, "POLICIES", ())
+    if rows:
+        lines += [""] * bool(lines) + ["| policy row | study key | index | unit |",
+                                       "|---|---|---|---|"]
+        lines += [f"| `{r.name}` | `{r.key}` | {', '.join(r.labels) or '-'} | {r.unit} |"
+                  for r in rows]
+    return lines + [""] if lines else []
 
 
 def generate() -> str:
@@ -76,6 +108,7 @@ def generate() -> str:
         parts.append(f"## {module.__name__.rsplit('.', 1)[-1]}: {title}\n")
         if body.strip():
             parts.append(textwrap.dedent(body).strip() + "\n")
+        parts += _declarations(module)
         variables = _var_docs(tree)
         if variables:
             parts.append("| variable | meaning |\n|---|---|")

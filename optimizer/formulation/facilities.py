@@ -18,7 +18,12 @@ import itertools
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import Cost, Decision, Flow, Terms
+
+DECISIONS = (Decision("units_built"),)
+FLOWS = (Flow("production", "in", "facility"), Flow("recycling", "in", "facility"),
+         Flow("use", "out", "facility"))
+COSTS = (Cost("capex", "first"), Cost("opex", "first"), Cost("variable", "second"))
 
 
 def build_years(case: Case) -> list[tuple[str, int]]:
@@ -73,9 +78,9 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     inputs = {f: list(zip(r["input"], r["t_per_t_output"])) for f, r in recipe}
     for f, y, w in keys:
         flow = "recycling" if kind[f] == "recycling" else "production"
-        terms.supply((output[f], y, w), flow, model.production[f, y, w])
+        terms.supply((output[f], y, w), flow, model.production[f, y, w], f)
         for material, ratio in inputs.get(f, []):
-            terms.use((material, y, w), "use", ratio * model.production[f, y, w])
+            terms.use((material, y, w), "use", model.production[f, y, w], f, coef=ratio)
         terms.cost("variable", model.discount_factor[y] * model.variable_cost_eur_per_t[f]
                    * model.production[f, y, w], w)
     for f, y in buildable:

@@ -1,6 +1,7 @@
 """A model held at a given plan: its first-stage decisions bounded to the plan's values.
 
-The first stage is what is decided before any scenario is known (first_stage_vars):
+The first stage is what is decided before any scenario is known (first_stage_vars, as the
+concerns declare it in DECISIONS):
 
     contract[s,y]            contracted volume per source and year [t]
     units_built[f,y]         units of facility f built in year y (integer)
@@ -25,21 +26,17 @@ from collections.abc import Mapping
 import pyomo.environ as pyo
 
 from ..case import Case
-from . import first_stage_vars
+from . import CONCERNS, first_stage_vars
+from .terms import registry
+
+DECISIONS = registry(CONCERNS)["decisions"]
 
 
 def decision_year(case: Case, name: str, index) -> int:
-    """The year in which a first-stage decision is taken (and paid).
-
-    Stock capacity is bought at the horizon start; an option with capex is paid in its
-    first available year; the others carry their year in their index.
-    """
-    start = case.study.horizon.start
-    if name == "stock_capacity":
-        return start
-    if name == "adopted":
-        return max(start, int(case.substitutes.at[index, "available_from"]))
-    return int(index[-1])
+    """The year in which a first-stage decision is taken (and paid), as its concern declares
+    it (Decision.year): stock capacity is bought at the horizon start, an option with capex
+    is paid in its first available year, the others carry their year in their index."""
+    return DECISIONS[name].decided(case, index)
 
 
 def hold(model: pyo.ConcreteModel, plan: Mapping[str, dict], case: Case | None = None,

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import Flow, Terms
+
+FLOWS = (Flow("collection", "in", "scrap"),)
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -19,4 +21,4 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
                                bounds=lambda m, mat, y, w: (0, m.available_t[mat, y]),
                                doc="scrap collected [t], at most available_t[m,y]")
     for key in keys:
-        terms.supply(key, "collection", model.collection[key])
+        terms.supply(key, "collection", model.collection[key], "scrap")

@@ -17,7 +17,10 @@ import itertools
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import Cost, Flow, Terms
+
+FLOWS = (Flow("surplus", "out", "source"), Flow("write_off", "out", "contracts"))
+COSTS = (Cost("resale", "second"),)
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -57,8 +60,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     model.write_off_within_delivery = pyo.Constraint(supplied, model.Y, model.W,
                                                      rule=write_off_within_delivery)
     for s, y, w in itertools.product(*index):
-        terms.use((material[s], y, w), "surplus", model.surplus[s, y, w])
+        terms.use((material[s], y, w), "surplus", model.surplus[s, y, w], s)
         terms.cost("resale", -discount[y] * price[s] * study.resale_share
                    * model.surplus[s, y, w], w)
     for mat, y, w in itertools.product(supplied, model.Y, model.W):
-        terms.use((mat, y, w), "write_off", model.write_off[mat, y, w])
+        terms.use((mat, y, w), "write_off", model.write_off[mat, y, w], "contracts")

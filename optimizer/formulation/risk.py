@@ -11,7 +11,12 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import PolicyRow, Terms
+
+POLICIES = (PolicyRow("shortfall_share_limit", "risk.max_shortfall_share",
+                      ("material", "year", "scenario"), context=lambda case, where: (
+                          f"supply of {where['material']} in that scenario-year cannot reach "
+                          "the demand")),)
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -30,11 +35,11 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
         model.cvar = pyo.Expression(expr=model.value_at_risk + 1.0 / (1.0 - risk.alpha) * sum(
             model.probability[w] * model.cost_excess[w] for w in model.W))
     if risk.max_shortfall_share is not None:
-        share = risk.max_shortfall_share
+        share = case.study.for_materials("risk.max_shortfall_share", model.M)
 
         def shortfall_share_limit(m, mat, y, w):
-            """shortfall[m,y,w] ≤ max_shortfall_share·demand_t[m,y,w]"""
-            return m.shortfall[mat, y, w] <= share * m.demand_t[mat, y, w]
+            """shortfall[m,y,w] ≤ max_shortfall_share[m]·demand_t[m,y,w]"""
+            return m.shortfall[mat, y, w] <= share[mat] * m.demand_t[mat, y, w]
 
-        terms.add_policy(model, "shortfall_share_limit", list(model.shortfall),
-                         shortfall_share_limit, "risk.max_shortfall_share")
+        terms.add_policy(model, "shortfall_share_limit",
+                         [k for k in model.shortfall if k[0] in share], shortfall_share_limit)

@@ -8,7 +8,11 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import Cost, Flow, Terms
+
+# shortfall.csv reports it, with its share of demand
+FLOWS = (Flow("shortfall", "in", "demand", reported=False),)
+COSTS = (Cost("shortage", "second"),)
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -21,13 +25,13 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
 
     def shortfall_within_demand(m, mat, y, w):
         """shortfall[m,y,w] + substituted[m,y,w] ≤ demand_t[m,y,w]"""
-        avoided = terms.flow((mat, y, w), "substitution")
-        if isinstance(avoided, int):
+        if not terms.carries((mat, y, w), "substitution"):
             return pyo.Constraint.Skip
+        avoided = terms.flow((mat, y, w), "substitution")
         return m.shortfall[mat, y, w] + avoided <= m.demand_t[mat, y, w]
 
     model.shortfall_within_demand = pyo.Constraint(keys, rule=shortfall_within_demand)
     for mat, y, w in keys:
-        terms.supply((mat, y, w), "shortfall", model.shortfall[mat, y, w])
+        terms.supply((mat, y, w), "shortfall", model.shortfall[mat, y, w], "demand")
         terms.cost("shortage", model.discount_factor[y] * model.shortage_cost_eur_per_t[mat]
                    * model.shortfall[mat, y, w], w)

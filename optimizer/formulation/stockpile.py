@@ -26,10 +26,16 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import Cost, Decision, Flow, Terms
+
+DECISIONS = (Decision("stock_capacity", year=lambda case, index: case.study.horizon.start),)
+FLOWS = (Flow("stock_draw", "in", "stockpile"), Flow("stock_refill", "out", "stockpile"))
+COSTS = (Cost("capex", "first"), Cost("holding", "first"), Cost("stock_fill", "first"),
+         Cost("stock_end_value", "second"))
 
 
 def stockable(case: Case) -> list[str]:
@@ -59,8 +65,9 @@ def stock_limit(case: Case) -> dict[str, float]:
                                    .map(case.sources["material"])).sum()
     total = demand.groupby(level="material").sum().add(years * use, fill_value=0.0) \
         .add(resale, fill_value=0.0)
-    days = case.study.policy.min_stock_days or 0.0
-    floor = days / 365.0 * case.base_demand.groupby(level="material").max()
+    days = pd.Series(case.study.for_materials("policy.min_stock_days", case.materials.index),
+                     dtype=float)
+    floor = (days / 365.0).mul(case.base_demand.groupby(level="material").max(), fill_value=0.0)
     return total.combine(floor, max, fill_value=0.0).to_dict()
 
 
@@ -141,8 +148,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
                                                       rule=stock_refilled_in_time)
 
     for mat, y, w in keys:
-        terms.supply((mat, y, w), "stock_draw", model.stock_draw[mat, y, w])
-        terms.use((mat, y, w), "stock_refill", model.stock_refill[mat, y, w])
+        terms.supply((mat, y, w), "stock_draw", model.stock_draw[mat, y, w], "stockpile")
+        terms.use((mat, y, w), "stock_refill", model.stock_refill[mat, y, w], "stockpile")
     last = years[-1]
     for mat in held:
         new = model.stock_capacity[mat] - model.initial_stock_t[mat]

@@ -10,7 +10,17 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import Cost, Decision, Flow, Terms
+
+
+def _adoption_year(case: Case, option) -> int:
+    """An option with capex is adopted (and paid) in its first available year."""
+    return max(case.study.horizon.start, int(case.substitutes.at[option, "available_from"]))
+
+
+DECISIONS = (Decision("substitution_share"), Decision("adopted", year=_adoption_year))
+FLOWS = (Flow("substitution", "in", "option"),)
+COSTS = (Cost("substitution", "second"), Cost("capex", "first"))
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -50,12 +60,12 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
             for w in ids:
                 if (mat, y, w) not in demand_keys:
                     continue
-                avoided = model.substitution_share[o, y] * model.demand_t[mat, y, w]
-                terms.supply((mat, y, w), "substitution", avoided)
+                avoided = terms.supply((mat, y, w), "substitution", model.substitution_share[o, y],
+                                       o, coef=model.demand_t[mat, y, w])
                 terms.cost("substitution", model.discount_factor[y] * subs.at[o, "cost_eur_per_t"]
                            * avoided, w)
     for o in paid:
-        start = max(years[0], int(subs.at[o, "available_from"]))
+        start = _adoption_year(case, o)
         spent = subs.at[o, "capex_eur"] * model.adopted[o]
         terms.capex_spent.append(spent)
         terms.cost("capex", case.discount(start) * spent)

@@ -19,7 +19,11 @@ import itertools
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Terms
+from .terms import Cost, Decision, Flow, Terms
+
+DECISIONS = (Decision("contract"),)
+FLOWS = (Flow("contract", "in", "source"), Flow("spot", "in", "source"))
+COSTS = (Cost("contract", "second"), Cost("spot", "second"))
 
 
 def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
@@ -66,8 +70,8 @@ def add(model: pyo.ConcreteModel, case: Case, terms: Terms) -> None:
     discount = {y: case.discount(y) for y in model.Y}
     for s, y, w in keys:
         at, spot = (material[s], y, w), model.spot[s, y, w]
-        terms.supply(at, "contract", delivered[s, y, w])
-        terms.supply(at, "spot", spot)
+        terms.supply(at, "contract", model.contract[s, y], s, coef=share_of[s, y, w])
+        terms.supply(at, "spot", spot, s)
         terms.imported((s, y, w), delivered[s, y, w] + spot)
         terms.delivered((s, y, w), delivered[s, y, w])
         paid = discount[y] * price[s]

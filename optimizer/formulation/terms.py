@@ -1,22 +1,36 @@
 """The registry through which concern modules contribute to shared equations.
 
-Each concern adds its own variables and constraints, then registers its terms here: flows into
-and out of the material balance, cost components by stage, policy constraints (with the study
-key they enforce). `balance`, `objective` and `risk` assemble the shared equations from the
-registry, so no module edits another's equation.
+Each concern module declares, at module level, what it contributes:
+
+    DECISIONS  its first-stage variables (the plan) and the year each decision is taken
+    FLOWS      its flows of the material balance, in or out, and what labels their rows
+    COSTS      its cost components and their stage
+    POLICIES   its policy rows: the study key each enforces, index labels, unit, data context
+
+`Terms(CONCERNS)` collects the declarations; the concerns then add their variables and
+constraints and register their terms here. Registering a flow, cost or policy row that no
+concern declared is an error, so nothing registered can go missing from the balance, the
+objective or the outputs. `balance`, `costs`, `objective` and `risk` assemble the shared
+equations from the registry, and results, duals, diagnostics, held models and docs read the
+declarations instead of constraint or variable names.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pyomo.environ as pyo
+from pydantic import BaseModel
 from pyomo.core.expr import LinearExpression
 
+from ..study import Study
 
 # The model counts money in million EUR: costs of 1e10-1e11 EUR with coefficients up to 1e9
 # left HiGHS' CVaR rows badly scaled (a spurious "infeasible"). Outputs are in EUR.
 MONEY = 1e-6
+LABELS = ("material", "country", "year", "scenario")
+STAGES = ("first", "second")
 
 
 def total(items) -> object:
@@ -29,12 +43,126 @@ def total(items) -> object:
     return result
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A first-stage variable. `year(case, index)` is the year the decision is taken (and
+    paid); None: the last element of its index."""
+
+    name: str
+    year: Callable | None = None
+
+    def decided(self, case, index) -> int:
+        return int(index[-1]) if self.year is None else int(self.year(case, index))
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A flow of the material balance. `direction` in (supply) or out (use besides demand);
+    `label` names what flows.csv's source_or_facility holds for its rows; `reported` False
+    for a flow with a table of its own (shortfall.csv)."""
+
+    name: str
+    direction: str
+    label: str
+    reported: bool = True
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A cost component: `stage` first (decided up front, scenario `*`) or second."""
+
+    name: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """A family of policy constraint rows. `key` is the study key it enforces (dotted path);
+    `labels` says what each index position is (from LABELS); `unit` is what one unit of the
+    row counts; `context(case, where)` says what in the data limits a row; `step` names the
+    facilities column whose smallest value is one step of a row that binds integer units
+    only (priced by re-solving, not by its LP dual); `lifted_when_disrupted`: the row does not
+    apply in a scenario-year where its material is disrupted; `material` is the material label
+    of a row without a material index ("*": every material at once)."""
+
+    name: str
+    key: str
+    labels: tuple[str, ...]
+    unit: str = "t"
+    context: Callable | None = None
+    step: str | None = None
+    lifted_when_disrupted: bool = False
+    material: str = ""
+
+    def where(self, index) -> dict:
+        """material, country, year and scenario of one row ('*' scenario: first stage)."""
+        k = index if isinstance(index, tuple) else (index,)
+        found = dict(material=self.material, country="", year="", scenario="*")
+        found.update(zip(self.labels, k if self.labels else ()))
+        return found
+
+    @property
+    def per_scenario(self) -> bool:
+        return "scenario" in self.labels
+
+
+def study_key_exists(key: str) -> bool:
+    """Whether `key` (policy.limits.land_ha) names a key of the study file."""
+    model: type[BaseModel] | None = Study
+    for part in key.split("."):
+        if model is None or part not in model.model_fields:
+            return False
+        kinds = getattr(model.model_fields[part].annotation, "__args__", None) or \
+            (model.model_fields[part].annotation,)
+        model = next((k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)), None)
+    return True
+
+
+def _declared(concerns, attribute: str, key) -> dict:
+    """{key(declaration): declaration} over the concerns; the same name declared twice must
+    be declared alike (a cost component several concerns pay into)."""
+    found: dict = {}
+    for concern in concerns:
+        for item in getattr(concern, attribute, ()):
+            name = key(item)
+            if name in found and found[name] != item:
+                raise ValueError(f"{attribute} {name!r} declared twice, differently: "
+                                 f"{found[name]} and {item} ({concern.__name__})")
+            found[name] = item
+    return found
+
+
+def registry(concerns) -> dict[str, dict]:
+    """Every declaration of `concerns`: {kind: {name: declaration}}, checked."""
+    found = {"decisions": _declared(concerns, "DECISIONS", lambda d: d.name),
+             "flows": _declared(concerns, "FLOWS", lambda f: f.name),
+             "costs": _declared(concerns, "COSTS", lambda c: c.name),
+             "policies": _declared(concerns, "POLICIES", lambda p: p.name)}
+    for flow in found["flows"].values():
+        if flow.direction not in ("in", "out"):
+            raise ValueError(f"flow {flow.name!r}: direction in or out, not {flow.direction!r}")
+    for cost in found["costs"].values():
+        if cost.stage not in STAGES:
+            raise ValueError(f"cost {cost.name!r}: stage first or second, not {cost.stage!r}")
+    for row in found["policies"].values():
+        if not study_key_exists(row.key):
+            raise ValueError(f"policy row {row.name!r} enforces {row.key!r}, no study key")
+        if set(row.labels) - set(LABELS):
+            raise ValueError(f"policy row {row.name!r}: labels among {LABELS}, not {row.labels}")
+    return found
+
+
 @dataclass
 class Terms:
+    concerns: tuple = ()
     elastic: bool = False
+    # {(material, year, scenario)} disrupted: rows lifted_when_disrupted are not added there
+    disrupted: frozenset = frozenset()
     # (material, year, scenario) -> [(flow, expression)]
     inflow: dict = field(default_factory=lambda: defaultdict(list))
     outflow: dict = field(default_factory=lambda: defaultdict(list))
+    # (flow, label, (material, year, scenario), coefficient, variable), for flows.csv
+    flow_terms: list = field(default_factory=list)
     # (source, year, scenario) -> tonnes imported (contract delivery + spot)
     imports: dict = field(default_factory=dict)
     # (source, year, scenario) -> tonnes delivered under contract
@@ -45,18 +173,54 @@ class Terms:
     second_stage: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     # undiscounted capital expenditure, for the budget
     capex_spent: list = field(default_factory=list)
-    # constraint name -> study key it enforces
+    # constraint name -> PolicyRow, of the rows added
     policy: dict = field(default_factory=dict)
     # (constraint name, slack var, scale) of elastic policy constraints
     slacks: list = field(default_factory=list)
+    # flows whose declaring concerns have all registered their terms
+    complete: set = field(default_factory=set)
 
-    def supply(self, key, flow, expr):
-        """`expr` tonnes of a material enter its balance at `key` = (material, year, scenario)."""
-        self.inflow[key].append((flow, expr))
+    def __post_init__(self):
+        self.declared = registry(self.concerns)
+        self._flow_owners = {name: {c for c in self.concerns
+                                    if any(f.name == name for f in getattr(c, "FLOWS", ()))}
+                             for name in self.declared["flows"]}
+        self._added: set = set()
 
-    def use(self, key, flow, expr):
-        """`expr` tonnes leave the balance at `key` (besides demand)."""
-        self.outflow[key].append((flow, expr))
+    def added(self, concern) -> None:
+        """`concern` has registered its terms: the flows it declares may now be read."""
+        self._added.add(concern)
+        self.complete = {name for name, owners in self._flow_owners.items()
+                         if owners <= self._added}
+
+    def decisions(self) -> list[Decision]:
+        return list(self.declared["decisions"].values())
+
+    def components(self, stage: str) -> list[str]:
+        """The declared cost components of a stage, in declaration order."""
+        return [c.name for c in self.declared["costs"].values() if c.stage == stage]
+
+    def _flow(self, name: str, direction: str) -> Flow:
+        flow = self.declared["flows"].get(name)
+        if flow is None or flow.direction != direction:
+            raise KeyError(f"flow {name!r} ({direction}) is not declared in any concern's FLOWS")
+        return flow
+
+    def _register(self, side: dict, direction: str, key, flow: str, var, label: str, coef):
+        declared = self._flow(flow, direction)
+        expr = var if isinstance(coef, (int, float)) and coef == 1.0 else coef * var
+        side[key].append((flow, expr))
+        self.flow_terms.append((declared, label, key, coef, var))
+        return expr
+
+    def supply(self, key, flow, var, label: str, coef=1.0):
+        """coef·var tonnes of a material enter its balance at `key` = (material, year,
+        scenario), labelled `label` (a source, facility or option); returns coef·var."""
+        return self._register(self.inflow, "in", key, flow, var, label, coef)
+
+    def use(self, key, flow, var, label: str, coef=1.0):
+        """coef·var tonnes leave the balance at `key` (besides demand); returns coef·var."""
+        return self._register(self.outflow, "out", key, flow, var, label, coef)
 
     def imported(self, key, expr):
         """`expr` tonnes come in from source s at `key` = (source, year, scenario)."""
@@ -68,24 +232,55 @@ class Terms:
 
     def cost(self, component, expr, scenario=None):
         """A discounted cost; `scenario=None` for first-stage costs."""
+        declared = self.declared["costs"].get(component)
+        stage = "first" if scenario is None else "second"
+        if declared is None or declared.stage != stage:
+            raise KeyError(f"cost component {component!r} ({stage} stage) is not declared in "
+                           "any concern's COSTS")
         if scenario is None:
             self.first_stage[component].append(expr)
         else:
             self.second_stage[component][scenario].append(expr)
 
+    def _readable(self, flow: str) -> None:
+        if flow not in self.complete:
+            owners = ", ".join(sorted(c.__name__.rsplit(".", 1)[-1]
+                                      for c in self._flow_owners.get(flow, ())))
+            raise RuntimeError(f"flow {flow!r} read before its concerns ({owners or 'none'}) "
+                               "registered it: build them first (formulation.CONCERNS)")
+
+    def carries(self, key, flow) -> bool:
+        """Whether any term of `flow` is registered at a balance key."""
+        self._readable(flow)
+        return any(f == flow for f, _ in self.inflow.get(key, []) + self.outflow.get(key, []))
+
     def flow(self, key, flow):
-        """Sum of the registered terms of one flow at a balance key."""
+        """Sum of the registered terms of one flow at a balance key (an expression, also
+        when there are none)."""
+        self._readable(flow)
         terms = self.inflow.get(key, []) + self.outflow.get(key, [])
-        return sum(e for f, e in terms if f == flow)
+        return total(e for f, e in terms if f == flow)
 
-    def add_policy(self, model, name, index, rule, key, scale=1.0):
-        """Add constraint `name` enforcing study key `key`.
+    def _applies(self, row: PolicyRow, index) -> bool:
+        """Whether a row lifted in a disruption applies at `index` (its material is not
+        disrupted in that year and scenario)."""
+        where = row.where(index)
+        return (where["material"], where["year"], where["scenario"]) not in self.disrupted
 
-        `rule` returns `lhs <= rhs` (or `>=`). In elastic mode each row gets a non-negative
+    def add_policy(self, model, name, index, rule, scale=1.0):
+        """Add the rows `name`, declared in a concern's POLICIES.
+
+        `rule` returns `lhs <= rhs` (or `>=`). Rows declared lifted_when_disrupted are left out
+        where their material is disrupted. In elastic mode each row gets a non-negative
         slack on the loose side, weighted by 1/scale in the feasibility objective, so that an
         infeasible study can be explained by the rows that must give way.
         """
-        self.policy[name] = key
+        declared = self.declared["policies"].get(name)
+        if declared is None:
+            raise KeyError(f"policy row {name!r} is not declared in any concern's POLICIES")
+        self.policy[name] = declared
+        if declared.lifted_when_disrupted:
+            index = [k for k in index if self._applies(declared, k)]
         if not self.elastic:
             con = pyo.Constraint(rule=rule) if index is None else pyo.Constraint(index, rule=rule)
             con.doc = rule.__doc__
