@@ -271,7 +271,10 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
 
     case = load_case(load_study(_study_path(study)))
     if draw is not None and draw < (candidate_samples or samples):
-        raise click.BadParameter("at least the candidate's sample size", param_hint="--draw")
+        from .errors import InputError, Problem
+        raise InputError([Problem("command line", None, "--draw", draw,
+                                  f"at least the candidate's sample size "
+                                  f"{candidate_samples or samples}")])
     frame, bounds = saa(case, load_events(events, case), samples, replications, evaluate, seed, level,
                         workers, candidate_samples, stratified, draw)
     target = analysis_dir(case.study.name, "saa", out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -91,3 +92,20 @@ def test_cli_saa(tmp_path):
     bounds = json.loads((out / "saa.json").read_text())
     assert bounds["replications"] == 2 and bounds["interval_level"] == pytest.approx(0.9)
     assert "optimal expected cost" in result.output and "optimality gap" in result.output
+
+
+def test_cli_saa_with_a_reduced_candidate_and_stratified_samples(tmp_path):
+    """--draw reduces the candidate's sample only: the replications keep their N equally
+    likely stratified paths, so each gap is still a candidate cost less its own optimum."""
+    out = tmp_path / "saa"
+    result = CliRunner().invoke(main, ["saa", str(TINY), "--samples", "4", "--replications", "2",
+                                       "--evaluate", "20", "--stratified", "--draw", "12",
+                                       "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    bounds = json.loads((out / "saa.json").read_text())
+    assert bounds["stratified"] is True and bounds["draw"] == 12
+    frame = pd.read_csv(out / "saa.csv")
+    assert (frame["candidate_cost_eur"] >= frame["saa_bound_eur"] - 1e-6).all()
+    refused = CliRunner().invoke(main, ["saa", str(TINY), "--samples", "4", "--draw", "3",
+                                        "--out", str(tmp_path / "no")])
+    assert refused.exit_code == 2 and not (tmp_path / "no").exists()
