@@ -19,7 +19,9 @@ compound (the multiplier farthest from 1 holds), while distinct demand events mu
 
 `sampled_tables` turns N paths into ordinary scenario tables (scenarios, disruptions,
 demand_shocks; probability 1/N each), so the Case is built from them exactly as from
-hand-written scenarios. A seeded numpy generator makes samples reproducible.
+hand-written scenarios. A seeded numpy generator makes samples reproducible; `stratified`
+draws the starts by Latin hypercube (draw_paths), and a study's `draw` reduces drawn paths
+to fewer (optimizer/reduction.py, called from case.build_case).
 
 A probability fitted to k events recorded in n years (the maximum-likelihood k/n) must lie in
 the exact (Clopper-Pearson) 95% interval of the record,
