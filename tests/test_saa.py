@@ -78,7 +78,9 @@ def test_bounds_bracket_and_repeat_with_the_seed():
     case = optimizer.load_case(optimizer.load_study(TINY))
     frame, bounds = saa(case, n=8, replications=3, evaluation=60, seed=3, workers=1)
     again, same = saa(case, n=8, replications=3, evaluation=60, seed=3, workers=1)
-    assert bounds == same and frame.equals(again)
+    timing = "candidate_solve_s"    # wall-clock seconds: the one figure no seed repeats
+    assert {k: v for k, v in bounds.items() if k != timing} == \
+        {k: v for k, v in same.items() if k != timing} and frame.equals(again)
     assert bounds["lower_bound_eur"] <= bounds["upper_bound_eur"]
     assert len(frame) == 3 and list(frame["seed"]) == [4, 5, 6]
 
