@@ -17,13 +17,15 @@ import pandas as pd
 from .data import read_tables
 from .checks import empty_tables, missing_years, row_list, unknown_refs, warn_unusual
 from .errors import InputError, Problem, suggest
-from .events import check_events, event_model, sampled_tables
+from .events import check_events, event_model, path_tables, sampled_paths, sampled_tables
+from .reduction import forward_selection, scenario_features
 from .schema import TABLES
 from .study import Study, per_material_keys
 from .supply_data import (EVERY, disruption_data, fold, grid, output_problems, source_path,
                           spare_share)
 
 log = logging.getLogger(__name__)
+FEATURES_PER_BUILD = 25   # drawn paths per Case built to compute reduction features
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,6 +252,22 @@ def _material_key_problems(study: Study, materials: set[str], defined_in: str) -
     return problems
 
 
+def _sampled(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFrame]:
+    """The tables over the study's sampled paths: `scenarios` paths drawn, or, with `draw`
+    greater, `draw` paths reduced to `scenarios` (reduction.py) with their summed
+    probabilities."""
+    s, years, model = study.sample, study.years, event_model(tables)
+    if s.draw is None or s.draw == s.scenarios:
+        return sampled_tables(tables, model, years, s.scenarios, s.seed, s.stratified)
+    paths = sampled_paths(model, years, s.draw, s.seed, s.stratified)
+    plain, names = study.model_copy(update={"sample": None}), list(paths)
+    features = pd.concat([scenario_features(build_case(path_tables(
+        tables, {w: paths[w] for w in names[i:i + FEATURES_PER_BUILD]}, years), plain))
+        for i in range(0, len(names), FEATURES_PER_BUILD)]).fillna(0.0)
+    kept = forward_selection(features, pd.Series(1.0 / len(names), index=names), s.scenarios)
+    return path_tables(tables, {w: paths[w] for w in kept.index}, years, kept.to_dict())
+
+
 def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> Case:
     """Index the checked tables and derive the scenario data (scenario index last).
 
@@ -259,7 +277,7 @@ def build_case(tables: dict[str, pd.DataFrame], study: Study, sha: str = "") -> 
     """
     years, t = study.years, tables
     if study.sample is not None:
-        t = sampled_tables(t, event_model(t), years, study.sample.scenarios, study.sample.seed)
+        t = _sampled(t, study)
     scen = t["scenarios"].set_index("scenario")
     ids = list(scen.index)
     mats = t["materials"].set_index("material")

@@ -19,7 +19,9 @@ compound (the multiplier farthest from 1 holds), while distinct demand events mu
 
 `sampled_tables` turns N paths into ordinary scenario tables (scenarios, disruptions,
 demand_shocks; probability 1/N each), so the Case is built from them exactly as from
-hand-written scenarios. A seeded numpy generator makes samples reproducible.
+hand-written scenarios. A seeded numpy generator makes samples reproducible; `stratified`
+draws the starts by Latin hypercube (draw_paths), and a study's `draw` reduces drawn paths
+to fewer (optimizer/reduction.py, called from case.build_case).
 
 A probability fitted to k events recorded in n years (the maximum-likelihood k/n) must lie in
 the exact (Clopper-Pearson) 95% interval of the record,
@@ -184,16 +186,24 @@ def check_events(t: dict[str, pd.DataFrame], where: dict[str, str], study) -> li
 
 
 def draw_paths(model: EventModel, years: list[int], n: int, seed: int,
-               stream: int = 0) -> list[list[Occurrence]]:
+               stream: int = 0, stratified: bool = False) -> list[list[Occurrence]]:
     """`n` paths, each the occurrences of the events over the years. A study's own sample
     (key `sample`) is drawn on stream STUDY_STREAM, Monte Carlo checks (stress, saa) on
-    stream 0: the same seed never gives a plan its own scenarios back as unseen ones."""
+    stream 0: the same seed never gives a plan its own scenarios back as unseen ones.
+
+    `stratified` (Latin hypercube on the starts): for each event e and year y, the start
+    draws of the n paths are u_i = (π_i + v_i)/n with π a random permutation of 0..n−1 and
+    v_i ~ U(0, 1), so that each path still starts e in y with probability p_e, but the
+    sample holds ⌊n·p_e⌋ or ⌈n·p_e⌉ such starts instead of a binomial count."""
     rng = np.random.default_rng([stream, seed])
+    strata = [(rng.permuted(np.tile(np.arange(n)[:, None], (1, len(years))), axis=0)
+               + rng.random((n, len(years)))) / n for _ in model.events] if stratified else None
     paths = []
-    for _ in range(n):
+    for i in range(n):
         path = []
-        for event in model.events:
-            for y in np.asarray(years)[rng.random(len(years)) < event.yearly_probability]:
+        for e, event in enumerate(model.events):
+            draws = strata[e][i] if stratified else rng.random(len(years))
+            for y in np.asarray(years)[draws < event.yearly_probability]:
                 u_duration, u_severity = rng.random(2)
                 path.append(Occurrence(event, int(y), float(u_duration), float(u_severity)))
         paths.append(path)
@@ -256,9 +266,11 @@ def describe(path: list[Occurrence]) -> str:
 
 
 def path_tables(tables: dict[str, pd.DataFrame], paths: dict[str, list[Occurrence]],
-                years: list[int]) -> dict[str, pd.DataFrame]:
+                years: list[int], probability: dict[str, float] | None = None
+                ) -> dict[str, pd.DataFrame]:
     """The tables with scenarios, disruptions and demand shocks replaced by the named paths
-    (probability 1/len(paths) each); `*` rows of disruptions and demand shocks stay."""
+    (probability as given, else 1/len(paths) each); `*` rows of disruptions and demand shocks
+    stay."""
     dis, shocks = tables["disruptions"], tables["demand_shocks"]
     regime, kept_shocks = dis[dis["scenario"] == "*"], shocks[shocks["scenario"] == "*"]
     cuts, surges = [], []
@@ -267,7 +279,8 @@ def path_tables(tables: dict[str, pd.DataFrame], paths: dict[str, list[Occurrenc
         cuts += rows
         surges += shock_rows
     out = dict(tables)
-    out["scenarios"] = pd.DataFrame({"scenario": list(paths), "probability": 1.0 / len(paths),
+    weights = [probability[w] for w in paths] if probability else 1.0 / len(paths)
+    out["scenarios"] = pd.DataFrame({"scenario": list(paths), "probability": weights,
                                      "description": [describe(p) for p in paths.values()],
                                      "source": EVENT_SOURCE})
     out["disruptions"] = pd.concat([regime, pd.DataFrame(cuts, columns=dis.columns)],
@@ -277,14 +290,19 @@ def path_tables(tables: dict[str, pd.DataFrame], paths: dict[str, list[Occurrenc
     return out
 
 
-def sampled_tables(tables: dict[str, pd.DataFrame], model: EventModel, years: list[int],
-                   n: int, seed: int) -> dict[str, pd.DataFrame]:
-    """The tables with the scenarios replaced by `n` paths drawn from `model` (the study's
-    stream), named s1..sN with zero padding."""
+def sampled_paths(model: EventModel, years: list[int], n: int, seed: int,
+                  stratified: bool = False) -> dict[str, list[Occurrence]]:
+    """`n` paths drawn from `model` on the study's stream, named s1..sN with zero padding."""
     width = len(str(n))
-    paths = {f"s{i:0{width}d}": path
-             for i, path in enumerate(draw_paths(model, years, n, seed, STUDY_STREAM), 1)}
-    out = path_tables(tables, paths, years)
+    return {f"s{i:0{width}d}": path for i, path in
+            enumerate(draw_paths(model, years, n, seed, STUDY_STREAM, stratified), 1)}
+
+
+def sampled_tables(tables: dict[str, pd.DataFrame], model: EventModel, years: list[int],
+                   n: int, seed: int, stratified: bool = False) -> dict[str, pd.DataFrame]:
+    """The tables with the scenarios replaced by `n` paths drawn from `model` (the study's
+    stream)."""
+    out = path_tables(tables, sampled_paths(model, years, n, seed, stratified), years)
     log.info("sampled %d scenarios (seed %d): %d disruption rows, %d demand-shock rows",
              n, seed, len(out["disruptions"]), len(out["demand_shocks"]))
     return out

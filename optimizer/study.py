@@ -103,6 +103,17 @@ class Sample(_Frozen):
 
     scenarios: int = Field(ge=1)
     seed: int = Field(default=1, ge=0)
+    # Latin hypercube on the event starts (events.draw_paths)
+    stratified: bool = False
+    # draw this many paths and keep `scenarios` of them by fast forward selection, with
+    # their summed probabilities (optimizer/reduction.py); None: no reduction
+    draw: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _draw_at_least_kept(self):
+        if self.draw is not None and self.draw < self.scenarios:
+            raise ValueError(f"draw ({self.draw}) must be at least scenarios ({self.scenarios})")
+        return self
 
 
 class Study(_Frozen):

@@ -61,12 +61,17 @@ def fold(entries: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], colum
     values = np.full(len(entries), default, dtype=float)
     covered = np.zeros(len(entries), dtype=bool)
     year = entries["year"].to_numpy()
+    # keys as integer codes, once: comparing codes is many times faster than comparing strings
+    codes, known = {}, {}
+    for entry_col in match:
+        codes[entry_col], uniques = pd.factorize(entries[entry_col])
+        known[entry_col] = {value: i for i, value in enumerate(uniques)}
     for row in rows.itertuples(index=False):
         mask = (year >= row.year_from) & (year <= row.year_to)
         for entry_col, row_col in match.items():
             wanted = getattr(row, row_col)
             if wanted != EVERY:
-                mask &= entries[entry_col].to_numpy() == wanted
+                mask &= codes[entry_col] == known[entry_col].get(wanted, -2)
         values[mask] = combine(values[mask], getattr(row, column))
         covered |= mask
     return values, covered

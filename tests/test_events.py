@@ -28,11 +28,12 @@ def eu_model():
     return event_model(tables)
 
 
-@pytest.fixture(scope="module")
-def starts(eu_model):
-    """Starts per event over PATHS sampled paths of 15 years."""
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "stratified"])
+def starts(eu_model, request):
+    """Starts per event over PATHS sampled paths of 15 years, drawn independently or by
+    Latin hypercube on the starts."""
     counts = dict.fromkeys((e.name for e in eu_model.events), 0)
-    for path in draw_paths(eu_model, YEARS, PATHS, seed=11):
+    for path in draw_paths(eu_model, YEARS, PATHS, seed=11, stratified=request.param):
         for occ in path:
             counts[occ.event.name] += 1
     return counts
@@ -63,6 +64,21 @@ def test_the_sampler_draws_each_yearly_probability(eu_model, starts):
     for event in eu_model.events:
         p = event.yearly_probability
         assert abs(starts[event.name] / exposure - p) <= 4.5 * (p * (1 - p) / exposure) ** 0.5
+
+
+def test_stratified_starts_hold_n_p_per_event_and_year(eu_model):
+    """Latin hypercube on the starts: of n paths, each event starts in each year in ⌊n·p⌋ or
+    ⌈n·p⌉ of them, where independent draws scatter binomially."""
+    n = 37
+    for seed in (3, 4):
+        counts = {}
+        for path in draw_paths(eu_model, YEARS, n, seed=seed, stratified=True):
+            for occ in path:
+                counts[occ.event.name, occ.start] = counts.get((occ.event.name, occ.start), 0) + 1
+        for event in eu_model.events:
+            expected = n * event.yearly_probability
+            for y in YEARS:
+                assert np.floor(expected) <= counts.get((event.name, y), 0) <= np.ceil(expected)
 
 
 def test_rows_of_one_event_start_together_with_one_severity():

@@ -123,9 +123,11 @@ def calm(case: Case) -> ScenarioData:
                         price_multiplier=price.to_dict())
 
 
-def sample(case: Case, events: Events | EventModel, n: int, seed: int) -> list[ScenarioData]:
-    """`n` disruption scenarios drawn from the event model (or rules) on the case's horizon."""
-    paths = draw_paths(events.for_case(case), case.years, n, seed)
+def sample(case: Case, events: Events | EventModel, n: int, seed: int,
+           stratified: bool = False) -> list[ScenarioData]:
+    """`n` disruption scenarios drawn from the event model (or rules) on the case's horizon
+    (`stratified`: Latin hypercube on the starts, events.draw_paths)."""
+    paths = draw_paths(events.for_case(case), case.years, n, seed, stratified=stratified)
     plain = case.study.model_copy(update={"sample": None})
     out = []
     for first in range(0, n, SCENARIOS_PER_BUILD):

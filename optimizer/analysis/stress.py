@@ -49,9 +49,11 @@ def training_samples(case: Case) -> list[Sample]:
     return [(w, case.probability[w], case_scenario(case, w)) for w in case.scenario_ids]
 
 
-def monte_carlo_samples(case: Case, events: Events, n: int, seed: int) -> list[Sample]:
+def monte_carlo_samples(case: Case, events: Events, n: int, seed: int,
+                        stratified: bool = False) -> list[Sample]:
     """`n` samples of the disruption rules, each of weight 1/n."""
-    return [(f"s{i:05d}", 1.0 / n, data) for i, data in enumerate(sample(case, events, n, seed), 1)]
+    return [(f"s{i:05d}", 1.0 / n, data)
+            for i, data in enumerate(sample(case, events, n, seed, stratified), 1)]
 
 
 def run_samples(case: Case, plan: Plan, samples: list[Sample], threads: int = 1,

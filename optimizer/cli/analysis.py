@@ -243,10 +243,16 @@ def prioritize_command(study, workers, out):
                    "non-EU country, 5% a year.")
 @click.option("--level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
               help="Level of each one-sided bound.")
+@click.option("--stratified", is_flag=True,
+              help="Latin hypercube on the event starts of every SAA sample (study key "
+              "sample.stratified).")
+@click.option("--draw", type=click.IntRange(min=2), default=None,
+              help="Draw this many paths for the candidate's problem and reduce them to its "
+              "sample size by forward selection (study key sample.draw).")
 @analysis_options
 @common
 def saa_command(study, samples, replications, candidate_samples, evaluate, seed, events, level,
-                workers, out):
+                stratified, draw, workers, out):
     """Sample average approximation of STUDY: a candidate plan, a confidence bound on its
     optimality gap and an interval on the optimal expected cost (Mak, Morton and Wood)."""
     import json
@@ -259,8 +265,13 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
     from ..study import load_study
 
     case = load_case(load_study(_study_path(study)))
+    if draw is not None and draw < (candidate_samples or samples):
+        from .errors import InputError, Problem
+        raise InputError([Problem("command line", None, "--draw", draw,
+                                  f"at least the candidate's sample size "
+                                  f"{candidate_samples or samples}")])
     frame, bounds = saa(case, load_events(events, case), samples, replications, evaluate, seed, level,
-                        workers, candidate_samples)
+                        workers, candidate_samples, stratified, draw)
     target = analysis_dir(case.study.name, "saa", out)
     with atomic_folder(target) as folder:
         frame.to_csv(folder / "saa.csv", index=False)
