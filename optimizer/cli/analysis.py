@@ -266,7 +266,7 @@ def saa_command(study, samples, replications, candidate_samples, evaluate, seed,
 
     case = load_case(load_study(_study_path(study)))
     if draw is not None and draw < (candidate_samples or samples):
-        from .errors import InputError, Problem
+        from ..errors import InputError, Problem
         raise InputError([Problem("command line", None, "--draw", draw,
                                   f"at least the candidate's sample size "
                                   f"{candidate_samples or samples}")])
