@@ -150,6 +150,8 @@ def prioritize(case: Case, workers: int | None = None, progress=None) -> pd.Data
         first = run(_solve, [everything, ()] + alone_jobs, progress)
         full = first[1]
         used = [i for i in everything if full.ok and full.uses[i]]
+        log.info("the full plan uses %d of %d levers: %d 'without' solves to run", len(used),
+                 len(pairs), len(used))
         solved_without = iter(run(_solve, [(i,) for i in used], progress))
     without = [next(solved_without) if i in used else full for i in everything]
     if progress:
