@@ -97,7 +97,10 @@ def expected_value_case(case: Case) -> ScenarioCase:
 
 
 def expected_cost_study(case: Case) -> Case:
-    """The case with the risk measure set to expected cost (other risk keys kept)."""
+    """The case with the risk measure set to expected cost (other risk keys kept); the case
+    itself when it is one already (a rebuild would sample its scenarios again: 2.4 s)."""
+    if case.study.risk.measure == "expected":
+        return case
     risk = case.study.risk.model_copy(update={"measure": "expected"})
     return case.with_study(case.study.model_copy(update={"risk": risk}))
 

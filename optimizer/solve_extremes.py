@@ -98,13 +98,15 @@ def _objective(expr, position: dict[int, int], columns: int, sense: str):
 
 
 def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[Decision, str]],
-             gap: float, time_limit_s: float) -> list[tuple[float, float, str]]:
+             gap: float, time_limit_s: float, integers: str = "mip"
+             ) -> list[tuple[float, float, str]]:
     """[(value, bound, status)] of each (decision, 'min'|'max') over the plans within `slack`.
 
     value is expression / divisor in the best plan found (NaN without one), a value some plan
     within slack takes; bound is the solver's proof: no such plan goes beyond it. status is
     that of the MIP: optimal (value within `gap` of bound), feasible (time limit). Solver
-    threads and seed come from the case's study.
+    threads and seed come from the case's study. With `integers` "relaxed" or "held" every
+    extreme is one LP instead (INTEGERS), value and bound its optimum.
     """
     model = build_model(case)
     for var, x in zip(_variables(model), reference.values):
@@ -126,7 +128,16 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
                        "random_seed": int(settings.seed)}.items():
         h.setOptionValue(key, value)
     h.changeObjectiveOffset(0.0)
-    forms = Forms(h, [v.is_integer() for v in columns], start, float(time_limit_s))
+    integer = [v.is_integer() for v in columns]
+    if integers != "mip":
+        forms = Forms(h, integer, start, float(time_limit_s), bases=())
+        forms.set(integers)
+        _run(h, float(time_limit_s))     # the study's own objective: a basis to start from
+        return _lp_extremes(h, h.getModelStatus() == MS.kOptimal,
+                            [(_objective(decision_expression(model, case, d), position,
+                                         len(columns), sense), d, sense) for d, sense in jobs],
+                            float(time_limit_s))
+    forms = Forms(h, integer, start, float(time_limit_s))
     found = []
     for decision, sense in jobs:
         costs, constant = _objective(decision_expression(model, case, decision), position,
@@ -140,6 +151,26 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
                         (bound + constant) / decision.divisor)
         found.append(((value + constant) / decision.divisor,
                       (bound + constant) / decision.divisor, status))
+    return found
+
+
+def _lp_extremes(h: highspy.Highs, ready: bool, objectives: list, seconds: float
+                 ) -> list[tuple[float, float, str]]:
+    """Each objective's optimum in the LP form `h` holds, in order, each run by primal simplex
+    from the last optimal basis (a new cost vector leaves it primal feasible)."""
+    everything = np.arange(h.getNumCol(), dtype=np.int32)
+    h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX if ready else DUAL_SIMPLEX)
+    found = []
+    for (costs, constant), decision, sense in objectives:
+        h.changeColsCost(len(everything), everything, costs)
+        h.changeObjectiveSense(SENSES[sense])
+        _run(h, seconds)
+        status = STATUS.get(h.getModelStatus(), "error")
+        value = h.getInfo().objective_function_value if status == "optimal" else float("nan")
+        if status != "optimal":
+            log.warning("%s %s: LP %s", sense, decision.label, status)
+        found.append(((value + constant) / decision.divisor,
+                      (value + constant) / decision.divisor, status))
     return found
 
 
@@ -163,7 +194,7 @@ class Forms:
     study's own objective in that form, which the budget row leaves primal feasible."""
 
     def __init__(self, h: highspy.Highs, integer: list[bool], start: np.ndarray,
-                 seconds: float):
+                 seconds: float, bases: tuple[str, ...] = ("held", "relaxed")):
         self.h, self.start, self.seconds = h, start, seconds
         self.index = np.flatnonzero(integer).astype(np.int32)
         lp = h.getLp()
@@ -171,8 +202,8 @@ class Forms:
         self.upper = np.asarray(lp.col_upper_)[self.index]
         self.values = start[self.index]
         self.bases = {}
-        if len(self.index):
-            for form in ("held", "relaxed"):
+        if len(self.index) and bases:
+            for form in bases:
                 if self._lp(form) is not None:
                     self.bases[form] = h.getBasis()
             self.set("mip")

@@ -1,11 +1,12 @@
 """Prioritisation on a case whose ranking and euros per tonne are worked out by hand."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import optimizer
-from optimizer.analysis.prioritize import options, prioritize
-from conftest import write_dataset, write_study
+from optimizer.analysis.prioritize import dominant_country, options, prioritize
+from conftest import one_material, write_dataset, write_study
 
 
 def two_materials():
@@ -112,3 +113,51 @@ def test_cli_prioritize_writes_the_table_curve_and_report(tmp_path):
     result = CliRunner().invoke(main, ["report", str(out)])
     assert result.exit_code == 0, result.output
     assert "cost curve" in (out / "report.html").read_text().lower()
+
+
+def never_short():
+    """One year, one scenario; x: demand 100 t, never short. Sources: aa 200 t at 100 EUR/t
+    (the dominant country: most capacity), bb 40 t at 90 EUR/t; stock possible.
+
+    none (aa only): 100 t from aa, 10,000 EUR; CVaR (one scenario) 10,000; aa's share 1.0.
+    diversify alone: bb's 40 t at 90 and 60 t of aa: 9,600 EUR, so spent −400 EUR, CVaR
+    avoided 400 EUR, aa's share 0.6: concentration reduced by 0.4 (40 points). EUR per EUR
+    of CVaR avoided: −400 / 400 = −1 (it saves).
+    stockpile alone: nothing stocked (holding costs, no risk): no benefit, ranked after.
+    No lever avoids a tonne of shortfall: x is ranked by CVaR, and no figure is infinite.
+    """
+    tables = one_material(shortage=1000.0, holding=50.0)
+    tables["sources"] = [{"source": f"x_{c}", "material": "x", "country": c,
+                          "price_eur_per_t": p, "capacity_t_per_yr": cap, "spot_premium": 1.0}
+                         for c, p, cap in (("aa", 100, 200), ("bb", 90, 40))]
+    return tables
+
+
+def test_a_material_never_short_is_ranked_by_cvar_avoided_never_inf(tmp_path):
+    write_dataset(tmp_path / "data", never_short())
+    case = optimizer.load_case(optimizer.load_study(write_study(tmp_path)))
+    table = prioritize(case, workers=1)
+    assert list(table["lever"]) == ["diversify", "stockpile"]
+    assert list(table["ranked_by"]) == ["cvar_eur", "cvar_eur"]
+    diversify = table.iloc[0]
+    assert diversify["avoided_t"] == pytest.approx(0.0, abs=1e-6)
+    assert diversify["spent_eur"] == pytest.approx(-400.0)
+    assert diversify["cvar_avoided_eur"] == pytest.approx(400.0)
+    assert diversify["concentration_reduced"] == pytest.approx(0.4)
+    assert diversify["eur_per_benefit"] == pytest.approx(-1.0)
+    assert table["eur_per_t"].isna().all() and table["eur_per_benefit"].iloc[1:].isna().all()
+    numbers = table.select_dtypes("number").to_numpy(dtype=float)
+    assert not np.isinf(numbers).any()
+
+
+def test_the_dominant_country_is_read_on_the_capacity_path(tmp_path):
+    """bb's capacity path lists 300 t in 2028 (before the first listed year, the nearest
+    listed value: docs/data.md), so over 2026-2028 bb offers 900 t against
+    aa's 600 t and dominates, though its constant capacity (40 t) is the smaller."""
+    tables = never_short()
+    tables["demand"] = [{"material": "x", "year": y, "demand_t": 100} for y in (2026, 2027, 2028)]
+    tables["source_capacity"] = [{"source": "x_bb", "year": 2028, "capacity_t_per_yr": 300}]
+    write_dataset(tmp_path / "data", tables)
+    case = optimizer.load_case(optimizer.load_study(write_study(
+        tmp_path, horizon={"start": 2026, "end": 2028})))
+    assert dominant_country(case) == {"x": "bb"}

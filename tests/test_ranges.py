@@ -58,7 +58,7 @@ def case(study):
 
 
 def test_ranges_match_the_hand_computation(case):
-    table, summary = ranges(case, slack=0.01, workers=1)
+    table, summary = ranges(case, slack=0.01, workers=1, integers="mip")
     assert summary["objective_eur"] == pytest.approx(10_000_000.0)
     assert summary["budget_eur"] == pytest.approx(10_100_000.0)
     got = {r.decision: (r.chosen, r.min, r.max) for r in table.itertuples()}
@@ -73,16 +73,44 @@ def test_ranges_match_the_hand_computation(case):
     assert summary["solves"] == solve_count(case) == 1 + 2 * len(expected)
 
 
+def test_relaxed_ranges_match_the_hand_computation_over_the_lp_relaxation(case):
+    """Fractional units: 100,000 / 30,000 = 3⅓ units of the mine, EU output 33⅓ t, aa down
+    to 10 + 7·(10/3) = 33⅓ t replaced, a share of 2/3; the other ranges as with integers.
+    Each relaxed range contains the integer one."""
+    table, summary = ranges(case, slack=0.01, workers=1, integers="relaxed")
+    exact, _ = ranges(case, slack=0.01, workers=1, integers="mip")
+    got = {r.decision: (r.min, r.max) for r in table.itertuples()}
+    expected = {"stock x": (0.0, 10.0), "units mine_ee": (0.0, 10 / 3),
+                "contracted x/aa": (2 / 3, 1.0), "contracted x/bb": (0.0, 0.1),
+                "eu_output x": (0.0, 1 / 3)}
+    for name, values in expected.items():
+        assert got[name] == pytest.approx(values, abs=1e-6), name
+    assert summary["integers"] == "relaxed" and table["proven"].all()
+    assert (table["min"] <= exact["min"] + 1e-9).all()
+    assert (table["max"] >= exact["max"] - 1e-9).all()
+
+
+def test_held_ranges_keep_the_chosen_units(case):
+    """Units held at 0: the mine's range is a point and aa gives way to bb alone, 0.9 to 1."""
+    table, _ = ranges(case, slack=0.01, workers=1, integers="held")
+    got = {r.decision: (r.min, r.max) for r in table.itertuples()}
+    expected = {"stock x": (0.0, 10.0), "units mine_ee": (0.0, 0.0),
+                "contracted x/aa": (0.9, 1.0), "contracted x/bb": (0.0, 0.1),
+                "eu_output x": (0.0, 0.0)}
+    for name, values in expected.items():
+        assert got[name] == pytest.approx(values, abs=1e-6), name
+
+
 def test_without_slack_a_unique_optimum_makes_every_decision_firm(case):
-    table, summary = ranges(case, slack=0.0, workers=1)
+    table, summary = ranges(case, slack=0.0, workers=1, integers="mip")
     assert table["firm"].all()
     assert (table["max"] - table["min"]).abs().max() < 1e-6
     assert summary["loose"] == 0
 
 
 def test_a_wider_slack_never_narrows_a_range(case):
-    narrow, _ = ranges(case, slack=0.005, workers=1)
-    wide, _ = ranges(case, slack=0.01, workers=1)
+    narrow, _ = ranges(case, slack=0.005, workers=1, integers="mip")
+    wide, _ = ranges(case, slack=0.01, workers=1, integers="mip")
     assert (wide["min"] <= narrow["min"] + 1e-9).all()
     assert (wide["max"] >= narrow["max"] - 1e-9).all()
     # half the budget: 50,000 EUR buys 5 t of stock, 1 unit, 5 t of bb
@@ -100,8 +128,8 @@ def test_firm_is_measured_against_the_chosen_value_or_a_unit_floor():
 
 
 def test_ranges_in_parallel_workers_match_one_process(case):
-    one, _ = ranges(case, slack=0.01, workers=1)
-    two, _ = ranges(case, slack=0.01, workers=2)
+    one, _ = ranges(case, slack=0.01, workers=1, integers="mip")
+    two, _ = ranges(case, slack=0.01, workers=2, integers="mip")
     assert two[["min", "max"]].to_numpy() == pytest.approx(one[["min", "max"]].to_numpy(),
                                                            abs=1e-6)
 

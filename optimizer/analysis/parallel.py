@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -33,28 +34,50 @@ def allocate(tasks: int, workers: int | None = None) -> tuple[int, int]:
 def run_all(task: Callable, items: Sequence, workers: int,
             progress: Callable[[], None] | None = None) -> list:
     """[task(item) for item in items], in `workers` processes; `progress()` after each."""
+    with kept_workers(workers) as run:
+        return run(task, items, progress)
+
+
+@contextmanager
+def kept_workers(workers: int, initializer: Callable | None = None, initargs: tuple = ()):
+    """A `run(task, items, progress)` like run_all on `workers` processes kept for several
+    calls, each started by `initializer(*initargs)` (a model it builds once and keeps, say).
+    With one worker everything runs in this process."""
     if workers <= 1:
-        out = []
-        for item in items:
-            out.append(task(item))
-            if progress:
-                progress()
-        return out
+        if initializer is not None:
+            initializer(*initargs)
+        yield _in_order
+        return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["optimizer.run", "optimizer.analysis"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer,
+                             initargs=initargs) as pool:
+        yield lambda task, items, progress=None: _collect(pool, task, items, progress)
+
+
+def _in_order(task: Callable, items: Sequence, progress: Callable[[], None] | None = None):
+    out = []
+    for item in items:
+        out.append(task(item))
+        if progress:
+            progress()
+    return out
+
+
+def _collect(pool: ProcessPoolExecutor, task: Callable, items: Sequence,
+             progress: Callable[[], None] | None) -> list:
     out = [None] * len(items)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(task, item): i for i, item in enumerate(items)}
-        try:
-            for future in as_completed(futures):
-                out[futures[future]] = future.result()
-                if progress:
-                    progress()
-        except BaseException:     # one failure (or Ctrl-C, SIGTERM) stops the rest
-            pool.shutdown(wait=False, cancel_futures=True)
-            for worker in multiprocessing.active_children():     # mid-solve ones too
-                worker.terminate()
-            raise
+    futures = {pool.submit(task, item): i for i, item in enumerate(items)}
+    try:
+        for future in as_completed(futures):
+            out[futures[future]] = future.result()
+            if progress:
+                progress()
+    except BaseException:     # one failure (or Ctrl-C, SIGTERM) stops the rest
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in multiprocessing.active_children():     # mid-solve ones too
+            worker.terminate()
+        raise
     return out
 
 

@@ -20,32 +20,52 @@ SF_m(run) the expected shortfall of m and C(run) the expected cost without short
     marginal_t    = SF_m(without) − SF_m(all)        cvar_avoided_eur = CVaR(none) − CVaR(alone)
 
 plus the land, energy and staff of the units the lever builds when alone.
+
+Each material's levers are ranked by the first risk measure some lever of it moves (ranked_by):
+its expected shortfall (eur_per_benefit = eur_per_t); failing that, as for a material that
+no lever leaves short, CVaR (EUR spent per EUR of CVaR avoided); failing that, supply
+concentration, the largest third country's share of the material's expected demand bought
+from it (contracts + expected spot), reduced = share(none) − share(alone) (EUR per
+percentage point). A lever that moves none of them comes last, by what it spends. The rank
+runs over shortfall levers first (cheapest tonne first), then CVaR, then concentration.
+
+The solves hold one model per worker process (built and handed to HiGHS once): each solve
+changes only column bounds (the levers it closes) and re-runs HiGHS. A lever the `all` plan
+leaves unused needs no `without` solve: closing it keeps that plan feasible and optimal.
+Capacities are the capacity path of each source (Case.capacity), summed over the horizon.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
 from ..case import Case
-from ..results import Results
-from ..run import solve_case
+from .held_mip import HeldMip, Solved
 from .metrics import FOOTPRINTS
-from .parallel import allocate, run_all
+from .parallel import allocate, kept_workers
 
 log = logging.getLogger(__name__)
 BUILD_KIND = {"recycle": "recycling", "onshore_extraction": "mining",
               "onshore_refining": "refining", "onshore_manufacturing": "manufacturing"}
 COLUMNS = ["material", "lever", "avoided_t", "spent_eur", "eur_per_t", "marginal_t",
-           "cvar_avoided_eur", "land_ha", "energy_gwh_per_yr", "staff_fte", "rank"]
+           "cvar_avoided_eur", "concentration_reduced", "ranked_by", "eur_per_benefit",
+           "land_ha", "energy_gwh_per_yr", "staff_fte", "rank"]
+MEASURES = ("shortfall_t", "cvar_eur", "concentration")     # in the order a material tries
+BENEFIT = {"shortfall_t": ("avoided_t", 1e-6), "cvar_eur": ("cvar_avoided_eur", 1.0),
+           "concentration": ("concentration_reduced", 1e-6)}
+PER = {"shortfall_t": 1.0, "cvar_eur": 1.0, "concentration": 100.0}   # per t, EUR, point
 
 
 def dominant_country(case: Case) -> dict[str, str]:
-    """The country whose sources offer the most capacity of each material."""
+    """The country whose sources offer the most capacity of each material over the horizon
+    (each source's capacity path, Case.capacity)."""
     src = case.sources
-    by = src.groupby(["material", "country"])["capacity_t_per_yr"].sum()
+    path = case.capacity.groupby(level="source").sum()
+    by = path.groupby([src["material"], src["country"]]).sum()
     return {m: group.droplevel("material").idxmax() for m, group in by.groupby(level="material")}
 
 
@@ -81,80 +101,100 @@ class Closed:
 
     def __call__(self, model: pyo.ConcreteModel) -> None:
         for lever in self.levers:
-            for s in lever.get("sources", []):
-                for key in [k for k in model.spot if k[0] == s]:
-                    model.spot[key].setub(0.0)
-                for y in model.Y:
-                    model.contract[s, y].setub(0.0)
-            for m in lever.get("stock", []):
-                model.stock_capacity[m].setub(model.stock_capacity[m].lb)
-            for f in lever.get("facilities", []):
-                for key in [k for k in model.units_built if k[0] == f]:
-                    model.units_built[key].setub(0)
-            for o in lever.get("options", []):
-                for y in model.Y:
-                    model.substitution_share[o, y].setub(0.0)
+            for var, upper in lever_bounds(model, lever):
+                var.setub(upper)
 
 
-def _solve(job: tuple[Case, tuple[dict, ...], int]) -> Results:
-    case, closed, threads = job
-    case = case.with_solver(threads=threads)
-    return solve_case(case, duals=False, prepare=Closed(closed))
+def lever_bounds(model: pyo.ConcreteModel, lever: dict) -> list[tuple[object, float]]:
+    """[(variable, upper bound)] that close `lever` in a built model."""
+    out = []
+    for s in lever.get("sources", []):
+        out += [(var, 0.0) for k, var in model.spot.items() if k[0] == s]
+        out += [(model.contract[s, y], 0.0) for y in model.Y]
+    out += [(model.stock_capacity[m], model.stock_capacity[m].lb) for m in lever.get("stock", [])]
+    for f in lever.get("facilities", []):
+        out += [(var, 0.0) for k, var in model.units_built.items() if k[0] == f]
+    for o in lever.get("options", []):
+        out += [(model.substitution_share[o, y], 0.0) for y in model.Y]
+    return out
 
 
-def _shortfall(results: Results, probability: dict) -> pd.Series:
-    sf = results.shortfall
-    return (sf["shortfall_t"] * sf["scenario"].map(probability)).groupby(sf["material"]).sum()
+def _solve(closed: tuple[int, ...]) -> Solved:
+    return HeldMip.current.solve(closed)
 
 
-def _spent(results: Results) -> float:
-    costs = results.costs
-    weight = costs["scenario"].map(lambda w: 1.0 if w == "*" else results.summary["probability"][w])
-    return float((costs["eur"] * weight)[costs["component"] != "shortage"].sum())
-
-
-def _footprint(results: Results, case: Case, facilities: list[str]) -> dict:
-    built = results.builds[results.builds["facility"].isin(facilities)]
-    units = built.groupby("facility")["units"].sum()
+def _footprint(solved: Solved, case: Case, facilities: list[str]) -> dict:
+    units = pd.Series({f: solved.units.get(f, 0.0) for f in facilities}, dtype=float)
     return {key: float((units * case.facilities.loc[units.index, col]).sum())
             for key, col in FOOTPRINTS.items()}
 
 
 def solve_count(case: Case) -> int:
-    """How many solves `prioritize` makes: none, all, and two per available lever."""
+    """How many solves `prioritize` counts: none, all, and two per available lever (a
+    `without` solve of a lever the `all` plan leaves unused is counted, not run)."""
     return 2 + 2 * len(options(case))
 
 
 def prioritize(case: Case, workers: int | None = None, progress=None) -> pd.DataFrame:
-    """The ranking table: one row per available (material, lever), cheapest tonne first."""
+    """The ranking table: one row per available (material, lever), ranked as the module says."""
     found = options(case)
     pairs = list(found)
     every = tuple(found.values())
     # none, all, then "alone" (every lever closed but one) and "without" (only that one closed)
-    jobs = [every, ()] + [tuple(v for j, v in enumerate(every) if j != i)
-                          for i in range(len(pairs))] + [(every[i],) for i in range(len(pairs))]
-    n, threads = allocate(len(jobs), workers)
-    solved = run_all(_solve, [(case, closed, threads) for closed in jobs], n, progress)
-    failed = [r.status for r in solved if not r.ok]
+    n, threads = allocate(2 + 2 * len(pairs), workers)
+    everything = tuple(range(len(pairs)))
+    alone_jobs = [tuple(j for j in everything if j != i) for i in everything]
+    with kept_workers(n, HeldMip.start, (case.with_solver(threads=threads), every)) as run:
+        first = run(_solve, [everything, ()] + alone_jobs, progress)
+        full = first[1]
+        used = [i for i in everything if full.ok and full.uses[i]]
+        log.info("the full plan uses %d of %d levers: %d 'without' solves to run", len(used),
+                 len(pairs), len(used))
+        solved_without = iter(run(_solve, [(i,) for i in used], progress))
+    without = [next(solved_without) if i in used else full for i in everything]
+    if progress:
+        for _ in range(len(pairs) - len(used)):
+            progress()
+    failed = [r.status for r in [*first, *without] if not r.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} prioritisation solve(s) failed: {sorted(set(failed))}")
-    prob = case.probability
-    none, full = solved[0], solved[1]
-    alone, without = solved[2:2 + len(pairs)], solved[2 + len(pairs):]
-    sf_none, sf_all = _shortfall(none, prob), _shortfall(full, prob)
+    none, alone = first[0], first[2:]
     rows = []
     for (m, lever), one, rest in zip(pairs, alone, without):
-        avoided = float(sf_none.get(m, 0.0) - _shortfall(one, prob).get(m, 0.0))
-        spent = _spent(one) - _spent(none)
-        marginal = float(_shortfall(rest, prob).get(m, 0.0) - sf_all.get(m, 0.0))
-        per_t = spent / avoided if avoided > 1e-6 else float("inf")
-        rows.append({"material": m, "lever": lever, "avoided_t": avoided, "spent_eur": spent,
-                     "eur_per_t": per_t, "marginal_t": marginal,
-                     "cvar_avoided_eur": none.summary["cvar_eur"] - one.summary["cvar_eur"],
+        avoided = float(none.shortfall.get(m, 0.0) - one.shortfall.get(m, 0.0))
+        rows.append({"material": m, "lever": lever, "avoided_t": avoided,
+                     "spent_eur": one.spent - none.spent,
+                     "eur_per_t": (one.spent - none.spent) / avoided if avoided > 1e-6
+                     else float("nan"),
+                     "marginal_t": float(rest.shortfall.get(m, 0.0) - full.shortfall.get(m, 0.0)),
+                     "cvar_avoided_eur": none.cvar - one.cvar,
+                     "concentration_reduced": none.concentration.get(m, 0.0)
+                     - one.concentration.get(m, 0.0),
                      **_footprint(one, case, found[m, lever].get("facilities", []))})
-    table = pd.DataFrame(rows, columns=COLUMNS[:-1])
-    table = table.sort_values(["eur_per_t", "avoided_t"], ascending=[True, False])
-    table["rank"] = range(1, len(table) + 1)
-    log.info("prioritised %d levers over %d solves", len(table), len(jobs))
-    return table.reset_index(drop=True)[COLUMNS]
+    table = _ranked(pd.DataFrame(rows, columns=COLUMNS[:-1]))
+    log.info("prioritised %d levers over %d solves (%d 'without' solves saved: lever unused)",
+             len(table), 2 + len(pairs) + len(used), len(pairs) - len(used))
+    return table
 
+
+def _ranked(table: pd.DataFrame) -> pd.DataFrame:
+    """ranked_by and eur_per_benefit per material (the module doc), then the rank."""
+    table["ranked_by"] = "none"
+    table["eur_per_benefit"] = float("nan")
+    for m, rows in table.groupby("material").groups.items():
+        moved = [k for k in MEASURES
+                 if (table.loc[rows, BENEFIT[k][0]] > BENEFIT[k][1]).any()]
+        measure = moved[0] if moved else "none"
+        table.loc[rows, "ranked_by"] = measure
+        if measure != "none":
+            column, floor = BENEFIT[measure]
+            benefit = table.loc[rows, column] * PER[measure]
+            table.loc[rows, "eur_per_benefit"] = (table.loc[rows, "spent_eur"] / benefit) \
+                .where(table.loc[rows, column] > floor)
+    tier = table["ranked_by"].map({k: i for i, k in enumerate(MEASURES)}).fillna(len(MEASURES))
+    no_benefit = table["eur_per_benefit"].isna()
+    order = np.lexsort((table["spent_eur"], table["eur_per_benefit"].fillna(np.inf),
+                        no_benefit, tier))
+    table = table.iloc[order].reset_index(drop=True)
+    table["rank"] = range(1, len(table) + 1)
+    return table[COLUMNS]

@@ -3,17 +3,29 @@
 Modelling to generate alternatives, as PyPSA's `optimize_mga`: solve the study once (cost
 C*), then over the plans that cost at most C* + slack·|C*|, minimise and maximise each key
 decision (formulation.decisions: stock per material, units built per facility, contracted
-share per country and material, EU output share per material). The min/max problems are
-MIPs and are solved as such, integers kept (solve_extremes): fixing the units at the
-chosen plan would make every units range a point and narrow the others, and relaxing them
-would let fractional plants widen every range; either could call a loose decision firm.
+share per country and material, EU output share per material). What happens to the integers
+(units built, options adopted) is the `integers` setting (INTEGERS):
+
+- relaxed (the default): each extreme is an LP over the LP relaxation within slack, as
+  PyPSA's `optimize_mga` ranges a linear model. Its range contains the range over integer
+  plans (it may go further by fractional plants), so a decision it calls firm is firm among
+  integer plans too; a units range reads "up to 3.3 units" where 3 can be built.
+- held: each extreme is an LP with the integers held at the chosen plan: every value is
+  one a plan within slack takes, but units ranges are points and the others may be narrower.
+- mip: each extreme is a MIP, integers kept (solve_extremes): exact, and slow at the EU
+  scale (a MIP per extreme).
+
+The LPs run on one kept model per worker: only the objective changes between solves
+(HiGHS changeColsCost), each by primal simplex from the last optimal basis.
 
 A decision is firm when max − min ≤ tolerance · max(|chosen|, floor of its unit): 5% of
 its chosen value, or of 1 t, 1 unit, or 1 percentage point of demand when the chosen value
 is smaller. Otherwise it is loose: another plan within slack of the optimum differs there.
 
 Solves are spread over worker processes by chunks of (decision, sense) jobs; each worker
-builds and hands over the model once per chunk and swaps only the objective between jobs.
+builds and hands over the model once per chunk and swaps only the objective between jobs
+(one chunk per worker for the LPs, a few for the MIPs so that a slow one does not hold up
+the rest).
 """
 from __future__ import annotations
 
@@ -31,7 +43,8 @@ COLUMNS = ["decision", "kind", "material", "facility", "country", "chosen", "min
            "unit", "firm", "proven", "min_bound", "max_bound"]
 FLOOR = {"t": 1.0, "units": 1.0, "share": 0.01}
 TOLERANCE = 0.05
-CHUNKS_PER_WORKER = 3
+CHUNKS_PER_WORKER = {"mip": 3, "relaxed": 1, "held": 1}
+INTEGERS = tuple(CHUNKS_PER_WORKER)
 GAP = 0.01            # relative MIP gap of each extreme
 TIME_LIMIT_S = 60.0   # per extreme (the study's own limit if lower)
 
@@ -49,12 +62,14 @@ def solve_count(case: Case) -> int:
 
 
 def _chunk(job: tuple) -> list[tuple[float, float, str]]:
-    case, reference, slack, jobs, threads, gap, time_limit_s = job
-    return extremes(case.with_solver(threads=threads), reference, slack, jobs, gap, time_limit_s)
+    case, reference, slack, jobs, threads, gap, time_limit_s, integers = job
+    return extremes(case.with_solver(threads=threads), reference, slack, jobs, gap, time_limit_s,
+                    integers)
 
 
 def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress=None,
-           gap: float = GAP, time_limit_s: float = TIME_LIMIT_S) -> tuple[pd.DataFrame, dict]:
+           gap: float = GAP, time_limit_s: float = TIME_LIMIT_S, integers: str = "relaxed"
+           ) -> tuple[pd.DataFrame, dict]:
     """(ranges table, summary): every key decision's chosen value, min and max within slack.
 
     min and max are values some plan within slack takes (the best each MIP found within
@@ -67,6 +82,8 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
     """
     if slack < 0:
         raise ValueError(f"slack must be non-negative, got {slack}")
+    if integers not in INTEGERS:
+        raise ValueError(f"integers must be one of {', '.join(INTEGERS)}, got {integers!r}")
     _, threads = allocate(1, workers)
     reference = solve_reference(case.with_solver(threads=threads))
     decisions = reference.decisions
@@ -76,10 +93,12 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
         raise RuntimeError(f"the study has no plan ({reference.status}): nothing to range")
     jobs = [(d, sense) for d in decisions for sense in ("min", "max")]
     n, threads = allocate(len(jobs), workers)
-    chunks = [jobs[i::n * CHUNKS_PER_WORKER] for i in range(min(len(jobs), n * CHUNKS_PER_WORKER))]
+    count = min(len(jobs), n * CHUNKS_PER_WORKER[integers])
+    # a decision's min and max side by side: the max starts from the min's basis
+    chunks = [jobs[len(jobs) * i // count:len(jobs) * (i + 1) // count] for i in range(count)]
     limit = min(time_limit_s, case.study.solver.time_limit_s)
-    done = run_all(_chunk, [(case, reference, slack, c, threads, gap, limit) for c in chunks],
-                   n, _per_chunk(progress, chunks))
+    done = run_all(_chunk, [(case, reference, slack, c, threads, gap, limit, integers)
+                            for c in chunks], n, _per_chunk(progress, chunks))
     found = {job: result for chunk, results in zip(chunks, done)
              for job, result in zip(chunk, results)}
     table = _table(decisions, reference, found)
@@ -88,7 +107,7 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
                "mip_gap": reference.mip_gap, "decisions": len(table),
                "firm": int(table["firm"].sum()), "loose": int((~table["firm"]).sum()),
                "not_proven": int((~table["proven"]).sum()), "solves": 1 + len(jobs),
-               "workers": n, "gap": gap, "time_limit_s": limit}
+               "workers": n, "gap": gap, "time_limit_s": limit, "integers": integers}
     log.info("ranges: %d decisions, %d firm, over %d solves", len(table), summary["firm"],
              summary["solves"])
     return table, summary

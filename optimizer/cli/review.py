@@ -36,11 +36,15 @@ def backtest_command(replays, out):
 @click.option("--slack", type=click.FloatRange(min=0.0), default=0.01, show_default=True,
               help="Cost allowance over the optimum, as a fraction (0.01: plans within 1%).")
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(min=0.1), default=60.0,
-              show_default=True, help="Seconds per min/max MIP; one stopped early reports "
-              "the best plan found and the proven bound.")
+              show_default=True, help="Seconds per min/max solve; a MIP stopped early "
+              "reports the best plan found and the proven bound.")
+@click.option("--integers", type=click.Choice(["relaxed", "held", "mip"]), default="relaxed",
+              show_default=True, help="relaxed: each min/max an LP over the LP relaxation "
+              "(as PyPSA's MGA; contains the integer plans' range); held: an LP with units "
+              "held at the chosen plan; mip: exact, a MIP per min/max (slow on the EU data).")
 @analysis_options
 @common
-def ranges_command(study, slack, time_limit_s, workers, out):
+def ranges_command(study, slack, time_limit_s, integers, workers, out):
     """Near-optimal ranges: each key decision's min and max over the plans of STUDY that
     cost at most (1 + SLACK) times the optimum, and which decisions are firm."""
     import json
@@ -55,7 +59,8 @@ def ranges_command(study, slack, time_limit_s, workers, out):
     case = load_case(load_study(_study_path(study)))
     target = analysis_dir(case.study.name, "ranges", out)
     with atomic_folder(target) as folder, ProgressDisplay("solves", solve_count(case)) as step:
-        frame, summary = ranges(case, slack, workers, step, time_limit_s=time_limit_s)
+        frame, summary = ranges(case, slack, workers, step, time_limit_s=time_limit_s,
+                                integers=integers)
         frame.to_csv(folder / "ranges.csv", index=False)
         (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
         save_figure(folder, "ranges", frame, "near_optimal_ranges.png")

@@ -1,0 +1,142 @@
+"""One model per worker process, kept in HiGHS, re-solved with some of its columns closed.
+
+An analysis that solves the same study many times with different levers closed
+(`prioritize`) builds the model and hands it to HiGHS once per process (HeldMip.start, a
+process-pool initializer); each solve then only changes column upper bounds and runs HiGHS
+again. A solve returns what the analysis reads, computed from HiGHS's column values:
+
+    shortfall[m]      Σ_w p_w Σ_y shortfall[m,y,w]                                   [t]
+    spent             first_stage_cost + Σ_w p_w (scenario_cost[w] − shortage[w])    [EUR]
+    cvar              CVaR_α of first_stage_cost + scenario_cost[w]                  [EUR]
+    concentration[m]  max over third countries c of
+                      (Σ_{s of m in c} Σ_y (contract[s,y] + Σ_w p_w spot[s,y,w])) / Σ_w p_w Σ_y demand[m,y,w]
+    units[f]          Σ_y units_built[f,y]
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from .. import results as R
+from ..case import Case
+from ..formulation import build_model
+from ..formulation.costs import FIRST_STAGE, SECOND_STAGE
+from ..solve import STATUS, SOLVED, to_highs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Solved:
+    status: str
+    shortfall: dict = field(default_factory=dict)
+    spent: float = float("nan")
+    cvar: float = float("nan")
+    concentration: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    uses: list = field(default_factory=list)     # per lever: a column off its closed bound
+
+    @property
+    def ok(self) -> bool:
+        return self.status in SOLVED
+
+
+class HeldMip:
+    """The study's model in HiGHS, kept for solves that close levers (see the module doc)."""
+
+    current: "HeldMip | None" = None
+
+    @classmethod
+    def start(cls, case: Case, levers: tuple[dict, ...]) -> None:
+        """Build this process's kept model (a pool initializer)."""
+        cls.current = cls(case, levers)
+
+    def __init__(self, case: Case, levers: tuple[dict, ...]):
+        from .prioritize import lever_bounds    # the levers are prioritize's
+        self.case = case
+        model = build_model(case)
+        handover = to_highs(model)
+        self.h, columns = handover.highs, handover.columns
+        settings = case.study.solver
+        for key, value in {"threads": int(settings.threads), "mip_rel_gap": settings.mip_rel_gap,
+                           "time_limit": float(settings.time_limit_s),
+                           "random_seed": int(settings.seed)}.items():
+            self.h.setOptionValue(key, value)
+        lp = self.h.getLp()
+        self.lower, self.upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+        self.every = np.arange(len(columns), dtype=np.int32)
+        self.scale = model.eur_per_objective_unit
+        at = {id(v): j for j, v in enumerate(columns)}
+
+        def col(var) -> int:
+            return at.get(id(var), -1)
+
+        self.closing = [[(col(v), ub) for v, ub in lever_bounds(model, lever) if col(v) >= 0]
+                        for lever in levers]
+        p = model.probability
+        self.shortfall = defaultdict(list)
+        for (m, _, w), var in model.shortfall.items():
+            if col(var) >= 0:
+                self.shortfall[m].append((col(var), p[w]))
+        self.first = [col(model.first_stage_component[k]) for k in FIRST_STAGE]
+        self.second = {w: [(k, col(model.scenario_component[k, w])) for k in SECOND_STAGE]
+                       for w in model.W}
+        self.probability = {w: float(p[w]) for w in model.W}
+        src, eu = case.sources, case.countries["eu"]
+        demand = (case.demand * case.demand.index.get_level_values("scenario")
+                  .map(self.probability)).groupby(level="material").sum()
+        self.bought = defaultdict(list)      # (material, third country) -> [(column, weight)]
+        for (s, _), var in model.contract.items():
+            self.bought[src.at[s, "material"], src.at[s, "country"]].append((col(var), 1.0))
+        for (s, _, w), var in model.spot.items():
+            self.bought[src.at[s, "material"], src.at[s, "country"]].append((col(var), p[w]))
+        self.bought = {k: v for k, v in self.bought.items() if not eu.get(k[1], False)}
+        self.demand = demand.to_dict()
+        self.units = defaultdict(list)
+        for (f, _), var in model.units_built.items():
+            self.units[f].append(col(var))
+
+    def solve(self, closed: tuple[int, ...]) -> Solved:
+        """Close the levers numbered `closed` (all others open) and solve."""
+        upper = self.upper.copy()
+        for lever in closed:
+            for j, ub in self.closing[lever]:
+                upper[j] = ub
+        self.h.changeColsBounds(len(self.every), self.every, self.lower, upper)
+        highspy.Highs.resetGlobalScheduler(True)
+        self.h.run()
+        info = self.h.getInfo()
+        status = STATUS.get(self.h.getModelStatus(), "error")
+        if status == "time_limit" and info.primal_solution_status == 2:
+            status = "feasible"
+        if status not in SOLVED:
+            return Solved(status)
+        x = np.asarray(self.h.getSolution().col_value)
+
+        def at(j: int) -> float:
+            return float(x[j]) if j >= 0 else 0.0
+
+        first = sum(at(j) for j in self.first)
+        scenario = {w: {k: at(j) for k, j in parts} for w, parts in self.second.items()}
+        totals = pd.Series({w: first + sum(c.values()) for w, c in scenario.items()}) * self.scale
+        spent = first + sum(p * (sum(scenario[w].values()) - scenario[w]["shortage"])
+                            for w, p in self.probability.items())
+        concentration = defaultdict(float)
+        for (m, _), cols in self.bought.items():
+            if self.demand.get(m, 0.0) > 0:
+                share = sum(at(j) * q for j, q in cols) / self.demand[m]
+                concentration[m] = max(concentration[m], share)
+        return Solved(status,
+                      shortfall={m: sum(at(j) * q for j, q in cols)
+                                 for m, cols in self.shortfall.items()},
+                      spent=spent * self.scale,
+                      cvar=R.cvar(totals, self.probability, self.case.study.risk.alpha),
+                      concentration=dict(concentration),
+                      units={f: sum(round(at(j)) for j in cols) for f, cols in self.units.items()},
+                      uses=[any(abs(at(j) - ub) > 1e-6 for j, ub in cols)
+                            for cols in self.closing])
