@@ -25,7 +25,6 @@ import pandas as pd
 from .. import results as R
 from ..case import Case
 from ..formulation import build_model
-from ..formulation.costs import FIRST_STAGE, SECOND_STAGE
 from ..solve import STATUS, SOLVED, to_highs
 
 log = logging.getLogger(__name__)
@@ -83,8 +82,9 @@ class HeldMip:
         for (m, _, w), var in model.shortfall.items():
             if col(var) >= 0:
                 self.shortfall[m].append((col(var), p[w]))
-        self.first = [col(model.first_stage_component[k]) for k in FIRST_STAGE]
-        self.second = {w: [(k, col(model.scenario_component[k, w])) for k in SECOND_STAGE]
+        first, second = model.cost_components["first"], model.cost_components["second"]
+        self.first = [col(model.first_stage_component[k]) for k in first]
+        self.second = {w: [(k, col(model.scenario_component[k, w])) for k in second]
                        for w in model.W}
         self.probability = {w: float(p[w]) for w in model.W}
         src, eu = case.sources, case.countries["eu"]
