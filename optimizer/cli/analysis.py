@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .app import DEFAULT_STUDY, _study_path, common, main, study_argument
-from .options import (Greedy, ProgressDisplay, analysis_options, out_option, save_figure,
+from .options import (Greedy, ProgressDisplay, analysis_options, out_option, run_analysis,
                           show)
 from ..display import money, share, show_compare
 from ..errors import InputError
@@ -97,17 +97,10 @@ def compare_command(study, strategies, workers, out):
 def frontier_command(study, risk, material, points, workers, out):
     """The expected-cost / risk Pareto frontier of STUDY (epsilon-constraint)."""
     from ..analysis import frontier
-    from ..analysis.parallel import analysis_dir
-    from ..case import load_case
-    from ..report.writer import atomic_folder
-    from ..study import load_study
 
-    case = load_case(load_study(_study_path(study)))
-    target = analysis_dir(case.study.name, "frontier", out)
-    with atomic_folder(target) as folder, ProgressDisplay("points", points) as step:
-        frame = frontier(case, risk, points, material, workers, folder, step)
-        frame.to_csv(folder / "frontier.csv", index=False)
-    click.echo(show(frame))
+    _, _, target = run_analysis(
+        _study_path(study), "frontier", out, lambda case, folder, step: frontier(
+            case, risk, points, material, workers, folder, step), "points", lambda _: points)
     click.echo(f"Frontier: {target}")
 
 
@@ -118,18 +111,10 @@ def frontier_command(study, risk, material, points, workers, out):
 def value_command(study, workers, out):
     """The value of the stochastic solution (VSS) and of perfect information (EVPI)."""
     from ..analysis import stochastic_value
-    from ..analysis.parallel import analysis_dir
-    from ..case import load_case
-    from ..report.writer import atomic_folder
-    from ..study import load_study
 
-    case = load_case(load_study(_study_path(study)))
-    target = analysis_dir(case.study.name, "value", out)
-    solves = len(case.scenario_ids) + 2      # RP, EV and each scenario alone
-    with atomic_folder(target) as folder, ProgressDisplay("solves", solves) as step:
-        frame = stochastic_value(case, workers, step)
-        frame.to_csv(folder / "value.csv", index=False)
-    click.echo(show(frame))
+    _, _, target = run_analysis(
+        _study_path(study), "value", out, lambda case, _, step: stochastic_value(case, workers, step),
+        "solves", lambda case: len(case.scenario_ids) + 2)   # RP, EV and each scenario alone
     click.echo(f"Value: {target}")
 
 
@@ -210,19 +195,11 @@ def replan_command(run_dir, year, new_study, out):
 @common
 def prioritize_command(study, workers, out):
     """Rank the levers of every material by euros per tonne of expected shortfall avoided."""
-    from ..analysis.parallel import analysis_dir
     from ..analysis.prioritize import prioritize, solve_count
-    from ..case import load_case
-    from ..report.writer import atomic_folder
-    from ..study import load_study
 
-    case = load_case(load_study(_study_path(study)))
-    target = analysis_dir(case.study.name, "prioritize", out)
-    with atomic_folder(target) as folder, ProgressDisplay("solves", solve_count(case)) as step:
-        frame = prioritize(case, workers, step)
-        frame.to_csv(folder / "prioritize.csv", index=False)
-        save_figure(folder, "prioritize", frame, "cost_curve.png")
-    click.echo(show(frame))
+    _, _, target = run_analysis(
+        _study_path(study), "prioritize", out, lambda case, _, step: prioritize(case, workers, step),
+        "solves", solve_count, figure="cost_curve.png")
     click.echo(f"Prioritize: {target}")
 
 

@@ -84,6 +84,28 @@ class ProgressDisplay:
             self.bar.__exit__(*exc)
 
 
+def run_analysis(study: Path, kind: str, out: Path | None, work, unit: str, total,
+                 figure: str | None = None):
+    """The shell every analysis command shares: load STUDY; in an atomic output folder
+    (`out`, else results/<study>-<kind>-<time>) run `work(case, folder, step)` under a
+    progress display of `total(case)` `unit`s; write <kind>.csv (and `figure`); print the
+    table and where it went. Returns (case, frame, folder path)."""
+    from ..analysis.parallel import analysis_dir
+    from ..case import load_case
+    from ..report.writer import atomic_folder
+    from ..study import load_study
+
+    case = load_case(load_study(study))
+    target = analysis_dir(case.study.name, kind, out)
+    with atomic_folder(target) as folder, ProgressDisplay(unit, total(case)) as step:
+        frame = work(case, folder, step)
+        frame.to_csv(folder / f"{kind}.csv", index=False)
+        if figure:
+            save_figure(folder, kind, frame, figure)
+    click.echo(show(frame))
+    return case, frame, target
+
+
 def save_figure(folder: Path, kind: str, frame, name: str) -> None:
     """The figure of an analysis table (report.analysis_figures) as folder/figures/`name`."""
     from ..report import analysis_figures

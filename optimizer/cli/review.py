@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .app import _study_path, common, main, study_argument
-from .options import ProgressDisplay, analysis_options, out_option, save_figure, show
+from .options import analysis_options, out_option, run_analysis, show
 
 
 @main.command("backtest")
@@ -49,21 +49,16 @@ def ranges_command(study, slack, time_limit_s, integers, workers, out):
     cost at most (1 + SLACK) times the optimum, and which decisions are firm."""
     import json
 
-    from ..analysis.parallel import analysis_dir
-    from ..report.writer import atomic_folder
     from ..analysis.ranges import ranges, solve_count
-    from ..case import load_case
     from ..report.analyses import firm_and_loose
-    from ..study import load_study
 
-    case = load_case(load_study(_study_path(study)))
-    target = analysis_dir(case.study.name, "ranges", out)
-    with atomic_folder(target) as folder, ProgressDisplay("solves", solve_count(case)) as step:
+    def work(case, folder, step):
         frame, summary = ranges(case, slack, workers, step, time_limit_s=time_limit_s,
                                 integers=integers)
-        frame.to_csv(folder / "ranges.csv", index=False)
         (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
-        save_figure(folder, "ranges", frame, "near_optimal_ranges.png")
-    click.echo(show(frame))
+        return frame
+
+    _, frame, target = run_analysis(_study_path(study), "ranges", out, work, "solves", solve_count,
+                                    figure="near_optimal_ranges.png")
     click.echo(firm_and_loose(frame))
     click.echo(f"Ranges: {target}")

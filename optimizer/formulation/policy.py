@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pyomo.environ as pyo
 
 from ..case import Case
