@@ -92,6 +92,8 @@ def C(name, kind, description, **kw) -> Column:  # noqa: N802 - short constructo
     return Column(name, kind, description, **kw)
 
 
+MATERIAL_YEAR = (C("material", "id", "material id"), C("year", "int", "calendar year"))
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("materials", "each material the model tracks", ("material",), (
         C("material", "id", "material id"),
@@ -111,8 +113,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           required=False, default=1.0, lo=0.0, hi=1.0),
     )),
     Table("demand", "EU demand that must be met or counted as shortfall", ("material", "year"), (
-        C("material", "id", "material id"),
-        C("year", "int", "calendar year"),
+        *MATERIAL_YEAR,
         C("demand_t", "float", "EU demand in the year", lo=NONNEG),
     )),
     Table("countries", "every country that a source or facility names", ("country",), (
@@ -174,8 +175,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("t_per_t_output", "float", "tonnes of input per tonne of output", lo=NONNEG),
     )),
     Table("scrap", "end-of-life material collectable in the EU", ("material", "year"), (
-        C("material", "id", "scrap material id"),
-        C("year", "int", "calendar year"),
+        *MATERIAL_YEAR,
         C("available_t", "float", "collectable tonnes", lo=NONNEG),
     )),
     Table("scenarios", "disruption scenarios", ("scenario",), (

@@ -98,24 +98,47 @@ def frontier_command(study, risk, material, points, workers, out):
     """The expected-cost / risk Pareto frontier of STUDY (epsilon-constraint)."""
     from ..analysis import frontier
 
-    _, _, target = run_analysis(
-        _study_path(study), "frontier", out, lambda case, folder, step: frontier(
-            case, risk, points, material, workers, folder, step), "points", lambda _: points)
-    click.echo(f"Frontier: {target}")
+    run_analysis(_study_path(study), "frontier", out, lambda case, folder, step: frontier(
+        case, risk, points, material, workers, folder, step), "points", lambda _: points)
 
 
-@main.command("value")
-@study_argument
-@analysis_options
-@common
-def value_command(study, workers, out):
-    """The value of the stochastic solution (VSS) and of perfect information (EVPI)."""
+def _plain_analysis(kind: str, help: str, work, unit: str, total, figure: str | None = None):
+    """Register `crmplan KIND STUDY [--workers N] [--out DIR]`: `work(case, workers, step)`
+    makes its table (run_analysis)."""
+    @main.command(kind, help=help)
+    @study_argument
+    @analysis_options
+    @common
+    def command(study, workers, out):
+        run_analysis(_study_path(study), kind, out,
+                     lambda case, _, step: work(case, workers, step), unit, total, figure)
+    return command
+
+
+def _value(case, workers, step):
     from ..analysis import stochastic_value
 
-    _, _, target = run_analysis(
-        _study_path(study), "value", out, lambda case, _, step: stochastic_value(case, workers, step),
-        "solves", lambda case: len(case.scenario_ids) + 2)   # RP, EV and each scenario alone
-    click.echo(f"Value: {target}")
+    return stochastic_value(case, workers, step)
+
+
+def _prioritize(case, workers, step):
+    from ..analysis.prioritize import prioritize
+
+    return prioritize(case, workers, step)
+
+
+def _prioritize_solves(case) -> int:
+    from ..analysis.prioritize import solve_count
+
+    return solve_count(case)
+
+
+_plain_analysis("value", "The value of the stochastic solution (VSS) and of perfect "
+                "information (EVPI).", _value, "solves",
+                lambda case: len(case.scenario_ids) + 2)     # RP, EV and each scenario alone
+_plain_analysis("prioritize", "Rank the levers of every material by euros per tonne of "
+                "expected shortfall avoided.", _prioritize, "solves", _prioritize_solves,
+                figure="cost_curve.png")
 
 
 @main.command("stress")
@@ -187,20 +210,6 @@ def replan_command(run_dir, year, new_study, out):
             click.echo(f"  - {line}", err=True)
     if not results.ok:
         sys.exit(1)
-
-
-@main.command("prioritize")
-@study_argument
-@analysis_options
-@common
-def prioritize_command(study, workers, out):
-    """Rank the levers of every material by euros per tonne of expected shortfall avoided."""
-    from ..analysis.prioritize import prioritize, solve_count
-
-    _, _, target = run_analysis(
-        _study_path(study), "prioritize", out, lambda case, _, step: prioritize(case, workers, step),
-        "solves", solve_count, figure="cost_curve.png")
-    click.echo(f"Prioritize: {target}")
 
 
 @main.command("saa")

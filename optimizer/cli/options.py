@@ -85,11 +85,11 @@ class ProgressDisplay:
 
 
 def run_analysis(study: Path, kind: str, out: Path | None, work, unit: str, total,
-                 figure: str | None = None):
+                 figure: str | None = None, note=None) -> None:
     """The shell every analysis command shares: load STUDY; in an atomic output folder
     (`out`, else results/<study>-<kind>-<time>) run `work(case, folder, step)` under a
     progress display of `total(case)` `unit`s; write <kind>.csv (and `figure`); print the
-    table and where it went. Returns (case, frame, folder path)."""
+    table, `note(frame)` when given, and where it went."""
     from ..analysis.parallel import analysis_dir
     from ..case import load_case
     from ..report.writer import atomic_folder
@@ -103,7 +103,9 @@ def run_analysis(study: Path, kind: str, out: Path | None, work, unit: str, tota
         if figure:
             save_figure(folder, kind, frame, figure)
     click.echo(show(frame))
-    return case, frame, target
+    if note is not None:
+        click.echo(note(frame))
+    click.echo(f"{kind.capitalize()}: {target}")
 
 
 def save_figure(folder: Path, kind: str, frame, name: str) -> None:

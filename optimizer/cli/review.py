@@ -58,7 +58,5 @@ def ranges_command(study, slack, time_limit_s, integers, workers, out):
         (folder / "ranges.json").write_text(json.dumps(summary, indent=2) + "\n")
         return frame
 
-    _, frame, target = run_analysis(_study_path(study), "ranges", out, work, "solves", solve_count,
-                                    figure="near_optimal_ranges.png")
-    click.echo(firm_and_loose(frame))
-    click.echo(f"Ranges: {target}")
+    run_analysis(_study_path(study), "ranges", out, work, "solves", solve_count,
+                 figure="near_optimal_ranges.png", note=firm_and_loose)
