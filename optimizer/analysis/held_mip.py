@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pandas as pd
+import pyomo.environ as pyo
 
 from .. import results as R
 from ..case import Case
@@ -56,7 +57,6 @@ class HeldMip:
         cls.current = cls(case, levers)
 
     def __init__(self, case: Case, levers: tuple[dict, ...]):
-        from .prioritize import lever_bounds    # the levers are prioritize's
         self.case = case
         model = build_model(case)
         handover = to_highs(model)
@@ -140,3 +140,17 @@ class HeldMip:
                       units={f: sum(round(at(j)) for j in cols) for f, cols in self.units.items()},
                       uses=[any(abs(at(j) - ub) > 1e-6 for j, ub in cols)
                             for cols in self.closing])
+
+
+def lever_bounds(model: pyo.ConcreteModel, lever: dict) -> list[tuple[object, float]]:
+    """[(variable, upper bound)] that close `lever` in a built model."""
+    out = []
+    for s in lever.get("sources", []):
+        out += [(var, 0.0) for k, var in model.spot.items() if k[0] == s]
+        out += [(model.contract[s, y], 0.0) for y in model.Y]
+    out += [(model.stock_capacity[m], model.stock_capacity[m].lb) for m in lever.get("stock", [])]
+    for f in lever.get("facilities", []):
+        out += [(var, 0.0) for k, var in model.units_built.items() if k[0] == f]
+    for o in lever.get("options", []):
+        out += [(model.substitution_share[o, y], 0.0) for y in model.Y]
+    return out

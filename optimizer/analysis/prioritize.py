@@ -44,7 +44,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ..case import Case
-from .held_mip import HeldMip, Solved
+from .held_mip import HeldMip, Solved, lever_bounds
 from .metrics import FOOTPRINTS
 from .parallel import allocate, kept_workers
 
@@ -103,20 +103,6 @@ class Closed:
         for lever in self.levers:
             for var, upper in lever_bounds(model, lever):
                 var.setub(upper)
-
-
-def lever_bounds(model: pyo.ConcreteModel, lever: dict) -> list[tuple[object, float]]:
-    """[(variable, upper bound)] that close `lever` in a built model."""
-    out = []
-    for s in lever.get("sources", []):
-        out += [(var, 0.0) for k, var in model.spot.items() if k[0] == s]
-        out += [(model.contract[s, y], 0.0) for y in model.Y]
-    out += [(model.stock_capacity[m], model.stock_capacity[m].lb) for m in lever.get("stock", [])]
-    for f in lever.get("facilities", []):
-        out += [(var, 0.0) for k, var in model.units_built.items() if k[0] == f]
-    for o in lever.get("options", []):
-        out += [(model.substitution_share[o, y], 0.0) for y in model.Y]
-    return out
 
 
 def _solve(closed: tuple[int, ...]) -> Solved:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..display import money as _eur
 from ..explain import sentences
 from ..results import Results
 
@@ -13,8 +14,6 @@ def _share(x) -> str:
 
 def material_lines(results: Results) -> list[str]:
     """One line per material of materials.csv, the costliest first."""
-    from .text import _eur     # text.py lists these lines: imported here, not at the top
-
     frame = results.materials
     if frame.empty:
         return []

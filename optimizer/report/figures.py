@@ -99,7 +99,8 @@ def supply_mix(results: Results, countries: dict[str, str]) -> Chart:
                     layer.set_edgecolor("white")
             ax.set_title(f"{mat}: {title}", fontsize=10, loc="left")
             ax.set_ylabel("t/yr")
-            ax.set_xlim(years[0], years[-1])
+            if years[-1] > years[0]:                     # a one-year horizon: matplotlib's own
+                ax.set_xlim(years[0], years[-1])
             ax.yaxis.set_major_formatter("{x:,.0f}")
         row[-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     drawn = {o: colors[o] for o in flows["origin"].unique() if o in colors}
