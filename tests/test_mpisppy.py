@@ -158,9 +158,14 @@ def processes_naming(text: str) -> list[str]:
 
 def test_ctrl_c_stops_the_ranks_and_leaves_nothing(slow_study, tmp_path):
     proc = start(tmp_path, "solve", str(slow_study), "--engine", "mpisppy", "--ranks", "2")
-    # 1 s after PH starts: the ranks build their scenarios
-    assert stop_after(proc, "PH on 2 ranks", 1, signal.SIGINT) == 130
     scratch = tmp_path / "tmp"                            # the ranks' files were in there
+    try:
+        # 1 s after PH starts: the ranks build their scenarios
+        assert stop_after(proc, "PH on 2 ranks", 1, signal.SIGINT)[0] == 130
+    except BaseException:              # ranks a failed stop leaves would slow every later test
+        for pid in processes_naming(str(scratch)):
+            os.kill(int(pid), signal.SIGKILL)
+        raise
     for _ in range(20):                                   # SIGKILLed ranks take a moment
         if not processes_naming(str(scratch)):
             break

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -40,21 +41,37 @@ def start(tmp_path, *args: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
 
 
-def stop_after(proc: subprocess.Popen, marker: str, delay: float, signum: int) -> int:
-    """Send `signum` `delay` seconds after `marker` appears on the run's stderr and return its
-    exit status, which must come within 2 s. A run that a failed check leaves going is killed."""
+def stop_after(proc: subprocess.Popen, marker: str, delay: float, signum: int):
+    """Send `signum` `delay` seconds after `marker` appears on the run's stderr; return its
+    exit status, which must come within 2 s, and `rest(timeout)`, the rest of its stderr up
+    to EOF (which comes only when no process of the run is left holding the pipe). From the
+    marker on a thread reads the pipe, so that a run never blocks writing to a full one: a
+    run so blocked could not exit, and the test would measure the pipe, not the run. A run
+    that a failed check leaves going is killed."""
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True)
     try:
         for line in proc.stderr:
             if marker in line:
                 break
+        reader.start()
         time.sleep(delay)
         assert proc.poll() is None, f"the run ended before the signal ({marker!r})"
         proc.send_signal(signum)
-        return proc.wait(timeout=2)
+        status = proc.wait(timeout=2)
     except BaseException:
         proc.kill()
         proc.wait()
+        if reader.is_alive() or said:
+            reader.join(1)
+            print("the run's last lines:", "".join(said[-15:]), sep="\n", file=sys.stderr)
         raise
+
+    def rest(timeout: float = 2.0) -> str:
+        reader.join(timeout)
+        assert not reader.is_alive(), f"stderr still open {timeout} s after the exit"
+        return "".join(said)
+    return status, rest
 
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -62,8 +79,9 @@ def test_a_signal_stops_highs_and_leaves_nothing(slow_study, tmp_path, signum, s
     parent, scratch = tmp_path / "results", tmp_path / "tmp"
     proc = start(tmp_path, "solve", str(slow_study))
     # 0.5 s after the log line just before HiGHS runs: into HiGHS's search
-    assert stop_after(proc, "HiGHS: solving", 0.5, signum) == status
-    said = proc.stderr.read()
+    stopped, rest = stop_after(proc, "HiGHS: solving", 0.5, signum)
+    assert stopped == status
+    said = rest()
     assert "stopping HiGHS" in said and "nothing written" in said
     assert list(parent.iterdir()) == [] and list(scratch.iterdir()) == []
 
@@ -73,8 +91,9 @@ def test_a_stopped_analysis_takes_its_workers_along(slow_study, tmp_path):
     proc = start(tmp_path, "sweep", str(slow_study), "--param", "policy.max_country_share",
                  "--values", "0.8", "1.0", "--workers", "2")
     # 3 s after the sweep starts: the workers build and solve
-    assert stop_after(proc, "2 points on 2 workers", 3, signal.SIGTERM) == 143
-    proc.communicate(timeout=10)                      # EOF: no worker left writing
+    stopped, rest = stop_after(proc, "2 points on 2 workers", 3, signal.SIGTERM)
+    assert stopped == 143
+    rest(timeout=10)                                  # EOF: no worker left writing
     assert list((tmp_path / "results").iterdir()) == []
 
 
