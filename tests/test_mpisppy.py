@@ -7,6 +7,7 @@ reason, without the `mpi` extra (mpi-sppy, mpi4py and the MPICH wheel with its m
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
