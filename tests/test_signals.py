@@ -36,9 +36,12 @@ def start(tmp_path, *args: str) -> subprocess.Popen:
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     for folder in ("results", "tmp"):
         (tmp_path / folder).mkdir()
+    # SIGINT as a terminal's Ctrl-C reaches a foreground run: not ignored, even when the test
+    # itself runs where the shell ignores it (a background job: the child would inherit that)
     return subprocess.Popen([sys.executable, "-m", "optimizer", *args, "--out",
                              str(tmp_path / "results" / "run")], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def stop_after(proc: subprocess.Popen, marker: str, delay: float, signum: int):
