@@ -4,8 +4,10 @@
                                   [--write RESULTS.md]
 
 Rungs are synthetic studies (materials x sources x years x scenarios, benchmarks/synthetic.py)
-and the EU default study with N sampled disruption scenarios (the stress generator's default
-rules). Per rung: Pyomo build, hand-over to HiGHS (standard form + passModel), HiGHS solve,
+and the EU default study with N paths sampled from the dataset's event model (`eu-N`: the
+study's `sample: {scenarios: N, seed: 1}`, as models/default.yaml plans; events.py). `--eu-old
+N` adds the rung as it was sampled before issue 16 (`eu-old-N`: the stress generator's default
+rules, analysis/stress.py), so that an earlier figure can be read in the same run. Per rung: Pyomo build, hand-over to HiGHS (standard form + passModel), HiGHS solve,
 result extraction, peak memory, and the same model written as MPS and solved by highspy alone
 with the same options: ratio = end-to-end / HiGHS alone, overhead = (end-to-end - HiGHS) /
 end-to-end. nodes is HiGHS' branch-and-bound node count.
@@ -47,11 +49,11 @@ from optimizer.case import Case, load_case  # noqa: E402
 from optimizer.formulation import build_model  # noqa: E402
 from optimizer.run import plan_tables, versions  # noqa: E402
 from optimizer.solve import new_highs, solve_model, to_highs  # noqa: E402
-from optimizer.study import load_study  # noqa: E402
+from optimizer.study import Sample, load_study  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ["4x3x10x5", "8x5x15x10", "10x6x15x40", "20x6x15x40"]
-EU = [10, 60, 100]
+EU = [10, 30, 60, 100]
 COLUMNS = ["rung", "vars", "rows", "build_s", "handover_s", "highs_s", "extract_s", "total_s",
            "highs_alone_s", "overhead", "ratio", "nodes", "peak_mb"]
 
@@ -106,10 +108,14 @@ def synthetic_case(size: str, tmp: Path) -> Case:
     return load_case(load_study(generate(tmp / size, materials, sources, years, scenarios)))
 
 
-def eu_case(n: int) -> Case:
-    case = load_case(load_study(ROOT / "models" / "default.yaml"))
-    samples = monte_carlo_samples(case, Events(), n, seed=1)
-    return with_scenarios(case, {name: (w, data) for name, w, data in samples})
+def eu_case(n: int, old: bool = False) -> Case:
+    """The EU default study on n paths of its event model, or (old) of the stress generator."""
+    study = load_study(ROOT / "models" / "default.yaml")
+    if old:
+        case = load_case(study)
+        samples = monte_carlo_samples(case, Events(), n, seed=1)
+        return with_scenarios(case, {name: (w, data) for name, w, data in samples})
+    return load_case(study.model_copy(update={"sample": Sample(scenarios=n, seed=1)}))
 
 
 def machine() -> str:
@@ -126,11 +132,14 @@ def fmt(row: dict) -> str:
 
 
 def one_rung(rung: str, repeat: int) -> dict:
-    """Measure one rung (`4x3x10x5` or `eu-100`) in this process, after a warm-up solve."""
+    """Measure one rung (`4x3x10x5`, `eu-100` or `eu-old-100`) in this process, after a
+    warm-up solve."""
     with tempfile.TemporaryDirectory() as tmp:
         measure("warm-up", synthetic_case("2x2x3x2", Path(tmp)), Path(tmp))
-        case = eu_case(int(rung[3:])) if rung.startswith("eu-") else \
-            synthetic_case(rung, Path(tmp))
+        if rung.startswith("eu-"):
+            case = eu_case(int(rung.rsplit("-", 1)[1]), old=rung.startswith("eu-old-"))
+        else:
+            case = synthetic_case(rung, Path(tmp))
         return measure(rung, case, Path(tmp), repeat)
 
 
@@ -139,6 +148,8 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", default=SIZES)
     parser.add_argument("--eu", nargs="*", type=int, default=EU,
                         help="EU default study with this many sampled scenarios")
+    parser.add_argument("--eu-old", nargs="*", type=int, default=[],
+                        help="the same with scenarios from the stress generator (pre-issue 16)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="solve each rung this many times both ways; report the fastest")
     parser.add_argument("--write", type=Path, help="also write the table to this markdown file")
@@ -150,7 +161,8 @@ def main() -> None:
     lines = [f"Machine: {machine()}", "", "| " + " | ".join(COLUMNS) + " |",
              "|" + "---|" * len(COLUMNS)]
     print("\n".join(lines), flush=True)
-    for rung in list(args.sizes) + [f"eu-{n}" for n in args.eu]:
+    for rung in list(args.sizes) + [f"eu-{n}" for n in args.eu] \
+            + [f"eu-old-{n}" for n in args.eu_old]:
         run = subprocess.run([sys.executable, __file__, "--one", rung, "--repeat",
                               str(args.repeat)], capture_output=True, text=True, check=True)
         lines.append(fmt(json.loads(run.stdout.strip().splitlines()[-1])))

@@ -194,6 +194,13 @@ def _settle_unused(model: pyo.ConcreteModel) -> None:
             var.set_value(nearest, skip_validation=True)
 
 
+def method_options(settings: Solver) -> dict[str, str]:
+    """HiGHS options for the study's `lp_method`: `solver` for a model without integers and
+    `mip_lp_solver` for a MIP's LPs (which PDLP is not offered for)."""
+    method = settings.lp_method
+    return {"solver": method, "mip_lp_solver": "choose" if method == "pdlp" else method}
+
+
 def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcome:
     """Solve with HiGHS; load the plan into the model's variables when there is one.
 
@@ -215,7 +222,7 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
                            "log_file": str(logfile), "time_limit": float(settings.time_limit_s),
                            "mip_rel_gap": float(settings.mip_rel_gap),
                            "threads": int(settings.threads), "random_seed": int(settings.seed),
-                           **options}.items():
+                           **method_options(settings), **options}.items():
             h.setOptionValue(key, value)
         highspy.Highs.resetGlobalScheduler(True)   # threads are fixed per process otherwise
         log.info("HiGHS: solving %d columns, %d rows", h.getNumCol(), h.getNumRow())
