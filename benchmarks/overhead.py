@@ -19,6 +19,9 @@ With `--repeat N` the rung is solved N times end to end and N times alone; the t
 fastest end-to-end run and the fastest solve alone (best of N, as timeit does), since HiGHS'
 own time varies by up to a tenth from run to run on 2 threads.
 
+crmplan hands material to HiGHS in kilotonnes (optimizer/kilotonnes.py); highs_tonnes_s is
+HiGHS alone on the same model handed over in tonnes, as before issue 19, for comparison.
+
 `eu-60` is the EU study at the 200,000-variable size (198,083 variables), next to the
 synthetic rung of that size: issue 6's overhead target is read on both (docs/performance.md).
 
@@ -48,14 +51,14 @@ from optimizer.analysis.stress import monte_carlo_samples  # noqa: E402
 from optimizer.case import Case, load_case  # noqa: E402
 from optimizer.formulation import build_model  # noqa: E402
 from optimizer.run import plan_tables, versions  # noqa: E402
-from optimizer.solve import new_highs, solve_model, to_highs  # noqa: E402
+from optimizer.solve import method_options, new_highs, solve_model, to_highs  # noqa: E402
 from optimizer.study import Sample, load_study  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ["4x3x10x5", "8x5x15x10", "10x6x15x40", "20x6x15x40"]
 EU = [10, 30, 60, 100]
 COLUMNS = ["rung", "vars", "rows", "build_s", "handover_s", "highs_s", "extract_s", "total_s",
-           "highs_alone_s", "overhead", "ratio", "nodes", "peak_mb"]
+           "highs_alone_s", "overhead", "ratio", "nodes", "peak_mb", "highs_tonnes_s"]
 
 
 def end_to_end(case: Case) -> tuple[dict, object]:
@@ -77,7 +80,8 @@ def highs_alone(mps: Path, solver) -> float:
     alone = new_highs()
     alone.readModel(str(mps))
     for key, value in (("threads", solver.threads), ("mip_rel_gap", solver.mip_rel_gap),
-                       ("random_seed", solver.seed), ("time_limit", solver.time_limit_s)):
+                       ("random_seed", solver.seed), ("time_limit", solver.time_limit_s),
+                       *method_options(solver).items()):
         alone.setOptionValue(key, value)
     t0 = time.perf_counter()
     alone.run()
@@ -92,15 +96,18 @@ def measure(name: str, case: Case, tmp: Path, repeat: int = 1) -> dict:
         run, model = end_to_end(case)
         runs.append(run)
     best = min(runs, key=lambda r: r["total_s"])
-    mps = tmp / f"{name}.mps"
-    handover = to_highs(model)
+    mps, tonnes = tmp / f"{name}.mps", tmp / f"{name}-t.mps"
+    handover = to_highs(model, kilotonnes=True)
     handover.highs.writeModel(str(mps))
+    to_highs(model).highs.writeModel(str(tonnes))
     alone = min(highs_alone(mps, case.study.solver) for _ in range(repeat))
+    before = min(highs_alone(tonnes, case.study.solver) for _ in range(repeat))
     return {"rung": name, "vars": handover.highs.getNumCol(), "rows": handover.highs.getNumRow(),
             **best, "highs_alone_s": alone,
             "overhead": (best["total_s"] - best["highs_s"]) / best["total_s"],
             "ratio": best["total_s"] / alone,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "highs_tonnes_s": before}
 
 
 def synthetic_case(size: str, tmp: Path) -> Case:
