@@ -224,6 +224,12 @@ def _settle_unused(model: pyo.ConcreteModel) -> None:
             var.set_value(nearest, skip_validation=True)
 
 
+def study_options(settings: Solver) -> dict:
+    """The HiGHS options a study's `solver:` settings give every solve of its model."""
+    return {"time_limit": float(settings.time_limit_s), "mip_rel_gap": float(settings.mip_rel_gap),
+            "threads": int(settings.threads), "random_seed": int(settings.seed)}
+
+
 def method_options(settings: Solver) -> dict[str, str]:
     """HiGHS options for the study's `lp_method`: `solver` for a model without integers and
     `mip_lp_solver` for a MIP's LPs (which PDLP is not offered for)."""
@@ -249,9 +255,7 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     with tempfile.TemporaryDirectory() as tmp:
         logfile = Path(tmp) / "highs.log"
         for key, value in {"output_flag": True, "log_to_console": False,
-                           "log_file": str(logfile), "time_limit": float(settings.time_limit_s),
-                           "mip_rel_gap": float(settings.mip_rel_gap),
-                           "threads": int(settings.threads), "random_seed": int(settings.seed),
+                           "log_file": str(logfile), **study_options(settings),
                            **method_options(settings), **options}.items():
             h.setOptionValue(key, value)
         highspy.Highs.resetGlobalScheduler(True)   # threads are fixed per process otherwise

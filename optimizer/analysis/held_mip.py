@@ -26,7 +26,7 @@ import pyomo.environ as pyo
 from .. import results as R
 from ..case import Case
 from ..formulation import build_model
-from ..solve import STATUS, SOLVED, to_highs
+from ..solve import STATUS, SOLVED, study_options, to_highs
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,7 @@ class HeldMip:
         model = build_model(case)
         handover = to_highs(model)
         self.h, columns = handover.highs, handover.columns
-        settings = case.study.solver
-        for key, value in {"threads": int(settings.threads), "mip_rel_gap": settings.mip_rel_gap,
-                           "time_limit": float(settings.time_limit_s),
-                           "random_seed": int(settings.seed)}.items():
+        for key, value in study_options(case.study.solver).items():
             self.h.setOptionValue(key, value)
         lp = self.h.getLp()
         self.lower, self.upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
