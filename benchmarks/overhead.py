@@ -4,10 +4,8 @@
                                   [--write RESULTS.md]
 
 Rungs are synthetic studies (materials x sources x years x scenarios, benchmarks/synthetic.py)
-and the EU default study with N paths sampled from the dataset's event model (`eu-N`: the
-study's `sample: {scenarios: N, seed: 1}`, as models/default.yaml plans; events.py). `--eu-old
-N` adds the rung as it was sampled before issue 16 (`eu-old-N`: the stress generator's default
-rules, analysis/stress.py), so that an earlier figure can be read in the same run. Per rung: Pyomo build, hand-over to HiGHS (standard form + passModel), HiGHS solve,
+and the EU default study with N sampled disruption scenarios (the stress generator's default
+rules). Per rung: Pyomo build, hand-over to HiGHS (standard form + passModel), HiGHS solve,
 result extraction, peak memory, and the same model written as MPS and solved by highspy alone
 with the same options: ratio = end-to-end / HiGHS alone, overhead = (end-to-end - HiGHS) /
 end-to-end. nodes is HiGHS' branch-and-bound node count.
@@ -18,9 +16,6 @@ compiler on the first solve of a process), and peak_mb is that rung's peak resid
 With `--repeat N` the rung is solved N times end to end and N times alone; the table gives the
 fastest end-to-end run and the fastest solve alone (best of N, as timeit does), since HiGHS'
 own time varies by up to a tenth from run to run on 2 threads.
-
-crmplan hands material to HiGHS in kilotonnes (optimizer/kilotonnes.py); highs_tonnes_s is
-HiGHS alone on the same model handed over in tonnes, as before issue 19, for comparison.
 
 `eu-60` is the EU study at the 200,000-variable size (198,083 variables), next to the
 synthetic rung of that size: issue 6's overhead target is read on both (docs/performance.md).
@@ -52,14 +47,14 @@ from optimizer.formulation import build_model  # noqa: E402
 from optimizer.run import versions  # noqa: E402
 from optimizer.scenarios import with_scenarios  # noqa: E402
 from optimizer.tables import plan_tables  # noqa: E402
-from optimizer.solve import method_options, new_highs, solve_model, to_highs  # noqa: E402
-from optimizer.study import Sample, load_study  # noqa: E402
+from optimizer.solve import new_highs, solve_model, to_highs  # noqa: E402
+from optimizer.study import load_study  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ["4x3x10x5", "8x5x15x10", "10x6x15x40", "20x6x15x40"]
-EU = [10, 30, 60, 100]
+EU = [10, 60, 100]
 COLUMNS = ["rung", "vars", "rows", "build_s", "handover_s", "highs_s", "extract_s", "total_s",
-           "highs_alone_s", "overhead", "ratio", "nodes", "peak_mb", "highs_tonnes_s"]
+           "highs_alone_s", "overhead", "ratio", "nodes", "peak_mb"]
 
 
 def end_to_end(case: Case) -> tuple[dict, object]:
@@ -81,8 +76,7 @@ def highs_alone(mps: Path, solver) -> float:
     alone = new_highs()
     alone.readModel(str(mps))
     for key, value in (("threads", solver.threads), ("mip_rel_gap", solver.mip_rel_gap),
-                       ("random_seed", solver.seed), ("time_limit", solver.time_limit_s),
-                       *method_options(solver).items()):
+                       ("random_seed", solver.seed), ("time_limit", solver.time_limit_s)):
         alone.setOptionValue(key, value)
     t0 = time.perf_counter()
     alone.run()
@@ -97,18 +91,15 @@ def measure(name: str, case: Case, tmp: Path, repeat: int = 1) -> dict:
         run, model = end_to_end(case)
         runs.append(run)
     best = min(runs, key=lambda r: r["total_s"])
-    mps, tonnes = tmp / f"{name}.mps", tmp / f"{name}-t.mps"
-    handover = to_highs(model, kilotonnes=True)
+    mps = tmp / f"{name}.mps"
+    handover = to_highs(model)
     handover.highs.writeModel(str(mps))
-    to_highs(model).highs.writeModel(str(tonnes))
     alone = min(highs_alone(mps, case.study.solver) for _ in range(repeat))
-    before = min(highs_alone(tonnes, case.study.solver) for _ in range(repeat))
     return {"rung": name, "vars": handover.highs.getNumCol(), "rows": handover.highs.getNumRow(),
             **best, "highs_alone_s": alone,
             "overhead": (best["total_s"] - best["highs_s"]) / best["total_s"],
             "ratio": best["total_s"] / alone,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "highs_tonnes_s": before}
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def synthetic_case(size: str, tmp: Path) -> Case:
@@ -116,14 +107,10 @@ def synthetic_case(size: str, tmp: Path) -> Case:
     return load_case(load_study(generate(tmp / size, materials, sources, years, scenarios)))
 
 
-def eu_case(n: int, old: bool = False) -> Case:
-    """The EU default study on n paths of its event model, or (old) of the stress generator."""
-    study = load_study(ROOT / "models" / "default.yaml")
-    if old:
-        case = load_case(study)
-        samples = monte_carlo_samples(case, Events(), n, seed=1)
-        return with_scenarios(case, {name: (w, data) for name, w, data in samples})
-    return load_case(study.model_copy(update={"sample": Sample(scenarios=n, seed=1)}))
+def eu_case(n: int) -> Case:
+    case = load_case(load_study(ROOT / "models" / "default.yaml"))
+    samples = monte_carlo_samples(case, Events(), n, seed=1)
+    return with_scenarios(case, {name: (w, data) for name, w, data in samples})
 
 
 def machine() -> str:
@@ -140,14 +127,11 @@ def fmt(row: dict) -> str:
 
 
 def one_rung(rung: str, repeat: int) -> dict:
-    """Measure one rung (`4x3x10x5`, `eu-100` or `eu-old-100`) in this process, after a
-    warm-up solve."""
+    """Measure one rung (`4x3x10x5` or `eu-100`) in this process, after a warm-up solve."""
     with tempfile.TemporaryDirectory() as tmp:
         measure("warm-up", synthetic_case("2x2x3x2", Path(tmp)), Path(tmp))
-        if rung.startswith("eu-"):
-            case = eu_case(int(rung.rsplit("-", 1)[1]), old=rung.startswith("eu-old-"))
-        else:
-            case = synthetic_case(rung, Path(tmp))
+        case = eu_case(int(rung[3:])) if rung.startswith("eu-") else \
+            synthetic_case(rung, Path(tmp))
         return measure(rung, case, Path(tmp), repeat)
 
 
@@ -156,8 +140,6 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", default=SIZES)
     parser.add_argument("--eu", nargs="*", type=int, default=EU,
                         help="EU default study with this many sampled scenarios")
-    parser.add_argument("--eu-old", nargs="*", type=int, default=[],
-                        help="the same with scenarios from the stress generator (pre-issue 16)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="solve each rung this many times both ways; report the fastest")
     parser.add_argument("--write", type=Path, help="also write the table to this markdown file")
@@ -169,8 +151,7 @@ def main() -> None:
     lines = [f"Machine: {machine()}", "", "| " + " | ".join(COLUMNS) + " |",
              "|" + "---|" * len(COLUMNS)]
     print("\n".join(lines), flush=True)
-    for rung in list(args.sizes) + [f"eu-{n}" for n in args.eu] \
-            + [f"eu-old-{n}" for n in args.eu_old]:
+    for rung in list(args.sizes) + [f"eu-{n}" for n in args.eu]:
         run = subprocess.run([sys.executable, __file__, "--one", rung, "--repeat",
                               str(args.repeat)], capture_output=True, text=True, check=True)
         lines.append(fmt(json.loads(run.stdout.strip().splitlines()[-1])))

@@ -29,12 +29,10 @@ from pathlib import Path
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.contrib.solver.common.results import TerminationCondition as TC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from .kilotonnes import kilotonne_scales
 from .progress import SolverProgress
 from .study import Solver
 
@@ -76,12 +74,6 @@ class Handover:
     highs: highspy.Highs
     rows: list          # [(ConstraintData, +1 for an upper bound, -1 lower, 0 equality)]
     columns: list       # [VarData]
-    column_scale: np.ndarray | None = None   # HiGHS column j is columns[j] / column_scale[j]
-
-    def values(self) -> np.ndarray:
-        """The solution in the model's units."""
-        x = np.asarray(self.highs.getSolution().col_value)
-        return x if self.column_scale is None else x * self.column_scale
 
 
 class HandoverError(RuntimeError):
@@ -176,30 +168,21 @@ def _run(h: highspy.Highs) -> None:
                 callback.unsubscribe(progress)
 
 
-def to_highs(model: pyo.ConcreteModel, kilotonnes: bool = False) -> Handover:
-    """Compile the model to standard form and pass it to a new HiGHS instance in one call;
-    with `kilotonnes`, material in kt (kilotonne_scales; Handover.values undoes it)."""
+def to_highs(model: pyo.ConcreteModel) -> Handover:
+    """Compile the model to standard form and pass it to a new HiGHS instance in one call."""
     sf = LinearStandardFormCompiler().write(model, mixed_form=True)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(sf.columns), len(sf.rows)
-    cost = np.asarray(sf.c.toarray()[0] if sf.c.shape[0] else np.zeros(len(sf.columns)))
+    lp.col_cost_ = np.asarray(sf.c.toarray()[0] if sf.c.shape[0] else np.zeros(len(sf.columns)))
     lp.offset_ = float(sf.c_offset[0]) if len(sf.c_offset) else 0.0
     inf = highspy.kHighsInf
-    lower = np.array([-inf if v.lb is None else v.lb for v in sf.columns], dtype=float)
-    upper = np.array([inf if v.ub is None else v.ub for v in sf.columns], dtype=float)
+    lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in sf.columns], dtype=float)
+    lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in sf.columns], dtype=float)
     sense = np.array([s for _, s in sf.rows], dtype=int)
     rhs = np.asarray(sf.rhs, dtype=float)
-    A = sf.A
-    column_scale = None
-    if kilotonnes and len(sf.columns) and len(sf.rows):
-        column_scale, row_scale = kilotonne_scales(sf.columns, A)
-        A = sp.diags(row_scale) @ A @ sp.diags(column_scale)
-        cost, lower, upper = cost * column_scale, lower / column_scale, upper / column_scale
-        rhs = rhs * row_scale
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
     lp.row_lower_ = np.where(sense == 1, -inf, rhs)
     lp.row_upper_ = np.where(sense == -1, inf, rhs)
-    A = sp.csc_matrix(A)
+    A = sf.A.tocsc()
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = A.indptr
     lp.a_matrix_.index_ = A.indices
@@ -211,7 +194,7 @@ def to_highs(model: pyo.ConcreteModel, kilotonnes: bool = False) -> Handover:
     h = new_highs()
     _pass_model(h, lp, lp.num_col_ > 0 or any(
         not v.fixed for v in model.component_data_objects(pyo.Var, active=True)))
-    return Handover(h, list(sf.rows), list(sf.columns), column_scale)
+    return Handover(h, list(sf.rows), list(sf.columns))
 
 
 def _settle_unused(model: pyo.ConcreteModel) -> None:
@@ -230,13 +213,6 @@ def study_options(settings: Solver) -> dict:
             "threads": int(settings.threads), "random_seed": int(settings.seed)}
 
 
-def method_options(settings: Solver) -> dict[str, str]:
-    """HiGHS options for the study's `lp_method`: `solver` for a model without integers and
-    `mip_lp_solver` for a MIP's LPs (which PDLP is not offered for)."""
-    method = settings.lp_method
-    return {"solver": method, "mip_lp_solver": "choose" if method == "pdlp" else method}
-
-
 def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcome:
     """Solve with HiGHS; load the plan into the model's variables when there is one.
 
@@ -245,7 +221,7 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     """
     start = time.perf_counter()
     try:
-        handover = to_highs(model, kilotonnes=True)
+        handover = to_highs(model)
     except InfeasibleConstraintException as exc:
         log.info("a constraint over no variable cannot hold: %s", exc)
         return Outcome("infeasible", None, None, None, time.perf_counter() - start, 0.0, 0.0,
@@ -256,7 +232,7 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
         logfile = Path(tmp) / "highs.log"
         for key, value in {"output_flag": True, "log_to_console": False,
                            "log_file": str(logfile), **study_options(settings),
-                           **method_options(settings), **options}.items():
+                           **options}.items():
             h.setOptionValue(key, value)
         highspy.Highs.resetGlobalScheduler(True)   # threads are fixed per process otherwise
         log.info("HiGHS: solving %d columns, %d rows", h.getNumCol(), h.getNumRow())
@@ -275,7 +251,7 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     objective = bound = gap = None
     start = time.perf_counter()
     if status in SOLVED:
-        for var, x in zip(handover.columns, handover.values()):
+        for var, x in zip(handover.columns, h.getSolution().col_value):
             var.set_value(x, skip_validation=True)
         _settle_unused(model)
         scale = getattr(model, "eur_per_objective_unit", 1.0)

@@ -74,11 +74,6 @@ class Risk(_Frozen):
 
 
 class Solver(_Frozen):
-    """HiGHS settings. `lp_method` is how the LPs are solved (a MIP's root and nodes, or a
-    model without integers): "choose" is HiGHS's own pick, dual simplex on these models,
-    which measured fastest (docs/performance.md); "simplex", "ipm" (interior point with
-    crossover) and "pdlp" force one ("pdlp" applies to LPs only: a MIP then chooses)."""
-
     mip_rel_gap: float = Field(default=0.001, ge=0.0)
     time_limit_s: float = Field(default=600.0, gt=0.0)
     threads: int = Field(default=1, ge=1)
@@ -89,7 +84,6 @@ class Solver(_Frozen):
     # on, where the study allows it (optimizer/decomposition, docs/scale-out.md)
     method: Literal["extensive", "lshaped", "auto"] = "extensive"
     workers: int | None = Field(default=None, ge=1)
-    lp_method: Literal["choose", "simplex", "ipm", "pdlp"] = "choose"
 
 
 class OutOfSample(_Frozen):

@@ -202,16 +202,3 @@ def test_a_source_that_never_delivers_still_gets_a_plan(hand):
     assert results.ok
     assert value(results.contracts, "volume_t", country="bb") == 0.0
     assert results.summary["objective_eur"] == pytest.approx(10000.0)
-
-
-@pytest.mark.parametrize("method", ["simplex", "ipm"])
-def test_every_lp_method_finds_the_hand_optima(hand, method):
-    """solver.lp_method changes how HiGHS solves the LPs, never the answer: the build
-    threshold (a MIP) and the critical fractile (an LP) come out as by hand."""
-    solver = {"mip_rel_gap": 0.0, "time_limit_s": 60, "threads": 1, "lp_method": method}
-    built = hand(build_case(59000), horizon={"start": 2026, "end": 2030}, solver=solver)
-    assert built.summary["objective_eur"] == pytest.approx(100 * 200 * 5 - 60000 + 59000)
-    assert built.builds.iloc[0].units == 1
-    fractile = hand(fractile_case(), solver=solver)
-    assert stock(fractile) == pytest.approx(40.0, abs=1e-5)
-    assert fractile.summary["objective_eur"] == pytest.approx(29200.0, rel=1e-7)
