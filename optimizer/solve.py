@@ -33,6 +33,8 @@ from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.contrib.solver.common.results import TerminationCondition as TC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from .block_solve import solve_in_blocks
+from .blocks import Blocks, Form, split
 from .progress import SolverProgress
 from .study import Solver
 
@@ -168,33 +170,31 @@ def _run(h: highspy.Highs) -> None:
                 callback.unsubscribe(progress)
 
 
-def to_highs(model: pyo.ConcreteModel) -> Handover:
-    """Compile the model to standard form and pass it to a new HiGHS instance in one call."""
+def standard_form(model: pyo.ConcreteModel) -> tuple[Form, list, list]:
+    """The model in standard form, with the Pyomo row and column of each position."""
     sf = LinearStandardFormCompiler().write(model, mixed_form=True)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(sf.columns), len(sf.rows)
-    lp.col_cost_ = np.asarray(sf.c.toarray()[0] if sf.c.shape[0] else np.zeros(len(sf.columns)))
-    lp.offset_ = float(sf.c_offset[0]) if len(sf.c_offset) else 0.0
+    n = len(sf.columns)
+    cost = np.asarray(sf.c.toarray()[0] if sf.c.shape[0] else np.zeros(n), dtype=float)
     inf = highspy.kHighsInf
-    lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in sf.columns], dtype=float)
-    lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in sf.columns], dtype=float)
     sense = np.array([s for _, s in sf.rows], dtype=int)
     rhs = np.asarray(sf.rhs, dtype=float)
-    lp.row_lower_ = np.where(sense == 1, -inf, rhs)
-    lp.row_upper_ = np.where(sense == -1, inf, rhs)
-    A = sf.A.tocsc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
-    if any(v.is_integer() for v in sf.columns):
-        lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer()
-                           else highspy.HighsVarType.kContinuous for v in sf.columns]
+    form = Form(cost=cost, offset=float(sf.c_offset[0]) if len(sf.c_offset) else 0.0,
+                lower=np.array([-inf if v.lb is None else v.lb for v in sf.columns], dtype=float),
+                upper=np.array([inf if v.ub is None else v.ub for v in sf.columns], dtype=float),
+                row_lower=np.where(sense == 1, -inf, rhs), row_upper=np.where(sense == -1, inf, rhs),
+                A=sf.A.tocsc(), integer=np.array([v.is_integer() for v in sf.columns], dtype=bool))
+    return form, list(sf.rows), list(sf.columns)
+
+
+def to_highs(model: pyo.ConcreteModel, form: tuple | None = None) -> Handover:
+    """Compile the model to standard form (or take `form`, standard_form's answer) and pass
+    it to a new HiGHS instance in one call."""
+    form, rows, columns = form or standard_form(model)
+    lp = form.lp()
     h = new_highs()
     _pass_model(h, lp, lp.num_col_ > 0 or any(
         not v.fixed for v in model.component_data_objects(pyo.Var, active=True)))
-    return Handover(h, list(sf.rows), list(sf.columns))
+    return Handover(h, rows, columns)
 
 
 def _settle_unused(model: pyo.ConcreteModel) -> None:
@@ -221,11 +221,15 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     """
     start = time.perf_counter()
     try:
-        handover = to_highs(model)
+        form = standard_form(model)
     except InfeasibleConstraintException as exc:
         log.info("a constraint over no variable cannot hold: %s", exc)
         return Outcome("infeasible", None, None, None, time.perf_counter() - start, 0.0, 0.0,
                        None, str(exc))
+    blocks = split(form[0]) if settings.blocks else None
+    if blocks is not None:
+        return _solve_blocks(model, form, blocks, {**study_options(settings), **options}, start)
+    handover = to_highs(model, form)
     transfer_s = time.perf_counter() - start
     h = handover.highs
     with tempfile.TemporaryDirectory() as tmp:
@@ -264,6 +268,30 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", status, solve_s, objective, gap)
     nodes = info.mip_node_count if info.mip_node_count >= 0 else None
     return Outcome(status, objective, bound, gap, transfer_s, solve_s, extract_s, nodes, text)
+
+
+def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options: dict,
+                  start: float) -> Outcome:
+    """solve_model for a model of independent blocks (blocks.py): the same Outcome."""
+    transfer_s = time.perf_counter() - start
+    log.info("HiGHS: solving %d columns, %d rows as %d independent blocks",
+             form[0].A.shape[1], form[0].A.shape[0], len(blocks.columns))
+    highspy.Highs.resetGlobalScheduler(True)
+    start = time.perf_counter()
+    result, text = solve_in_blocks(form[0], blocks, options, _run, new_highs)
+    solve_s = time.perf_counter() - start
+    objective = bound = gap = None
+    start = time.perf_counter()
+    if result.status in SOLVED:
+        for var, x in zip(form[2], result.x):
+            var.set_value(x, skip_validation=True)
+        _settle_unused(model)
+        scale = getattr(model, "eur_per_objective_unit", 1.0)
+        objective, bound = result.objective * scale, result.bound * scale
+        gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", result.status, solve_s, objective, gap)
+    return Outcome(result.status, objective, bound, gap, transfer_s, solve_s,
+                   time.perf_counter() - start, result.nodes, text)
 
 
 def integer_vars(model: pyo.ConcreteModel) -> list:

@@ -79,6 +79,8 @@ class Solver(_Frozen):
     threads: int = Field(default=1, ge=1)
     seed: int = Field(default=1, ge=0)
     decision_ranges: bool = False    # each solve says which decisions move within its gap
+    # solve a model whose materials share no row block by block (optimizer/blocks.py)
+    blocks: bool = True
     # extensive: one HiGHS solve of the extensive form; lshaped: the L-shaped method on
     # `workers` HiGHS processes (default one per core); auto: lshaped from 400 scenarios
     # on, where the study allows it (optimizer/decomposition, docs/scale-out.md)

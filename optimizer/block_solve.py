@@ -1,0 +1,226 @@
+"""Solving a model block by block (blocks.py finds the blocks), certified as one.
+
+First every block's LP relaxation gives a lower bound, and the same LP with its integers
+rounded up a plan (units only ever enlarge a capacity; where a row over integers alone, such
+as a facility's most units, breaks, the least lifted are rounded down). A block whose plan is
+not within the study's relative gap of its bound then goes to the HiGHS MIP, started from
+that plan. Every block ends within the gap of its own bound, so the whole is too (the test
+HiGHS applies to the whole model: the sum of the costs against the sum of the bounds), and so
+is each chain of materials on its own.
+"""
+from __future__ import annotations
+
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import highspy
+import numpy as np
+
+from .blocks import Blocks, Form
+
+
+@dataclass
+class BlockResult:
+    status: str                      # optimal, feasible, infeasible, unbounded, time_limit
+    x: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
+    objective: float = math.nan
+    bound: float = -math.inf
+    nodes: int = 0
+
+
+class BlockSolver:
+    """Solves the blocks of a form: LP bounds and rounded plans first, then MIPs where the
+    sum of the blocks' gaps asks for them. `run(h)` runs a HiGHS instance (solve._run, which
+    keeps Ctrl-C working); `new_highs()` makes a silent one."""
+
+    def __init__(self, form: Form, blocks: Blocks, options: dict, run: Callable,
+                 new_highs: Callable, logfile: Callable[[int, str], str]):
+        self.form, self.blocks, self.options = form, blocks, options
+        self.run, self.new_highs, self.logfile = run, new_highs, logfile
+        self.n = len(blocks.columns)
+        self.primal = np.full(self.n, math.inf)
+        self.bound = np.full(self.n, -math.inf)
+        self.x = [None] * self.n
+        self.row_dual = [None] * self.n
+        self.mip_done = np.zeros(self.n, bool)
+        self.nodes = 0
+        self.deadline = options.get("time_limit", math.inf)
+        self.used = 0.0
+
+    def _highs(self, b: int, stage: str, relax: bool) -> highspy.Highs:
+        h = self.new_highs()
+        blocks = self.blocks
+        h.passModel(self.form.lp(blocks.columns[b], blocks.rows[b], blocks.cost, relax=relax))
+        for key, value in self.options.items():
+            h.setOptionValue(key, value)
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("log_file", self.logfile(b, stage))
+        return h
+
+    def _go(self, h: highspy.Highs) -> str:
+        """Run h within what is left of the time limit; its status name."""
+        left = self.deadline - self.used
+        if left <= 0:
+            return "time_limit"
+        h.setOptionValue("time_limit", h.getRunTime() + left)
+        before = h.getRunTime()
+        self.run(h)
+        self.used += h.getRunTime() - before
+        status = h.getModelStatus()
+        MS = highspy.HighsModelStatus
+        if status == MS.kOptimal:
+            return "optimal"
+        if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+            return "infeasible"
+        if status == MS.kUnbounded:
+            return "unbounded"
+        if status in (MS.kTimeLimit, MS.kInterrupt, MS.kIterationLimit):
+            return "feasible" if h.getInfo().primal_solution_status == 2 else "time_limit"
+        return "error"
+
+    def relax(self, b: int) -> str:
+        """The block's LP relaxation (its lower bound) and, for a block with integers, the LP
+        with them rounded up (a plan)."""
+        integer = self.form.integer[self.blocks.columns[b]]
+        h = self._highs(b, "lp", relax=True)
+        status = self._go(h)
+        if status != "optimal":
+            return status
+        solution = h.getSolution()
+        self.bound[b] = h.getInfo().objective_function_value
+        x = np.asarray(solution.col_value)
+        if not integer.any():
+            self.primal[b], self.x[b] = self.bound[b], x
+            self.row_dual[b] = np.asarray(solution.row_dual)
+            self.mip_done[b] = True
+            return status
+        which = np.flatnonzero(integer).astype(np.int32)
+        rounded = self.rounded(b, x, which)
+        h.changeColsBounds(len(which), which, rounded, rounded)
+        if self._go(h) == "optimal":
+            self.primal[b] = h.getInfo().objective_function_value
+            self.x[b] = np.asarray(h.getSolution().col_value)
+        return "optimal"
+
+    def rounded(self, b: int, x: np.ndarray, which: np.ndarray) -> np.ndarray:
+        """The integers rounded up, then, in each row over integers alone that this breaks
+        (at most so many units of a facility over the years), rounded down where the LP
+        value is least fractional-up until the row holds again."""
+        value = np.ceil(x - 1e-6)
+        value[~np.isin(np.arange(len(x)), which)] = x[~np.isin(np.arange(len(x)), which)]
+        A = self.form.A[self.blocks.rows[b]][:, self.blocks.columns[b]].tocsr()
+        integer = np.isin(np.arange(len(x)), which)
+        upper = self.form.row_upper[self.blocks.rows[b]]
+        for r in np.flatnonzero(np.isfinite(upper)):
+            cols = A.indices[A.indptr[r]:A.indptr[r + 1]]
+            coef = A.data[A.indptr[r]:A.indptr[r + 1]]
+            if not integer[cols].all() or (coef <= 0).any():
+                continue
+            lifted = sorted((x[j] - np.floor(x[j] + 1e-6), j) for j in cols if value[j] > x[j] + 1e-6)
+            while coef @ value[cols] > upper[r] + 1e-6 and lifted:
+                _, j = lifted.pop(0)
+                value[j] -= 1
+        return value[which]
+
+    def mip(self, b: int) -> str:
+        """The block's MIP, started from its rounded plan when there is one."""
+        h = self._highs(b, "mip", relax=False)
+        if self.x[b] is not None:
+            start = highspy.HighsSolution()
+            start.col_value = self.x[b].tolist()
+            start.value_valid = True
+            h.setSolution(start)
+        status = self._go(h)
+        self.mip_done[b] = True
+        info = h.getInfo()
+        if status in ("optimal", "feasible") and info.objective_function_value <= self.primal[b]:
+            self.primal[b] = info.objective_function_value
+            self.x[b] = np.asarray(h.getSolution().col_value)
+        if math.isfinite(info.mip_dual_bound):
+            self.bound[b] = max(self.bound[b], info.mip_dual_bound)
+        self.nodes += max(info.mip_node_count, 0)
+        return status
+
+    def block_gaps(self) -> np.ndarray:
+        """Each block's relative gap (inf without a plan)."""
+        gaps = np.full(self.n, math.inf)
+        has = np.isfinite(self.primal)
+        gaps[has] = (self.primal[has] - self.bound[has]) / np.maximum(np.abs(self.primal[has]), 1e-9)
+        return gaps
+
+    def solve(self) -> BlockResult:
+        for b in range(self.n):
+            status = self.relax(b)
+            if status in ("infeasible", "unbounded", "error"):
+                return BlockResult(status, nodes=self.nodes)
+            if status == "time_limit":
+                return BlockResult("time_limit", nodes=self.nodes)
+        rel_gap = self.options.get("mip_rel_gap", 1e-4)
+        stopped = False
+        # every block within the study's gap of its own bound, so that each chain's plan is as
+        # good as the whole's; blocks without a plan first, then the largest gap
+        for b in np.argsort(-self.block_gaps(), kind="stable"):
+            if self.mip_done[b] or self.block_gaps()[b] <= rel_gap:
+                continue
+            status = self.mip(int(b))
+            if status in ("infeasible", "unbounded", "error"):
+                return BlockResult(status, nodes=self.nodes)
+            if status in ("feasible", "time_limit"):
+                stopped = True
+                break
+        if not np.isfinite(self.primal).all():
+            return BlockResult("time_limit", nodes=self.nodes)
+        return BlockResult("feasible" if stopped else "optimal", self.values(), self.duals(),
+                           float(self.primal.sum() + self.blocks.offset),
+                           float(self.bound.sum() + self.blocks.offset), self.nodes)
+
+    def values(self) -> np.ndarray:
+        """Every column's value: the blocks' solutions and the defined columns from their row."""
+        x = np.zeros(self.form.A.shape[1])
+        for b in range(self.n):
+            x[self.blocks.columns[b]] = self.x[b]
+        Ar = self.form.A.tocsr()
+        for j, r in self.blocks.defined:
+            row = Ar[[r]].tocoo()
+            a_z = row.data[row.col == j][0]
+            others = row.col != j
+            x[j] = (self.form.row_lower[r] - row.data[others] @ x[row.col[others]]) / a_z
+        return x
+
+    def duals(self) -> np.ndarray | None:
+        """Row duals when every block is an LP (the fixed-integer LP of the duals); a defining
+        row's dual is its column's cost over its coefficient (the column is basic)."""
+        if any(d is None for d in self.row_dual):
+            return None
+        y = np.zeros(self.form.A.shape[0])
+        for b in range(self.n):
+            y[self.blocks.rows[b]] = self.row_dual[b]
+        Ar = self.form.A.tocsr()
+        for j, r in self.blocks.defined:
+            y[r] = self.form.cost[j] / Ar[[r], [j]][0]
+        return y
+
+
+def solve_in_blocks(form: Form, blocks: Blocks, options: dict, run: Callable,
+                    new_highs: Callable) -> tuple[BlockResult, str]:
+    """Solve the blocks (options: the HiGHS options of a whole-model solve) and return the
+    result with the blocks' HiGHS logs, one after the other."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files: list[tuple[str, Path]] = []
+
+        def logfile(b: int, stage: str) -> str:
+            path = Path(tmp) / f"{len(files)}.log"
+            files.append((f"block {b + 1} of {len(blocks.columns)} "
+                          f"({len(blocks.columns[b])} columns, {len(blocks.rows[b])} rows), "
+                          f"{stage}", path))
+            return str(path)
+
+        result = BlockSolver(form, blocks, options, run, new_highs, logfile).solve()
+        text = "".join(f"==== {title}\n{path.read_text() if path.exists() else ''}\n"
+                       for title, path in files)
+    return result, text
