@@ -8,7 +8,8 @@ and the EU default study with N sampled disruption scenarios (the stress generat
 rules). Per rung: Pyomo build, hand-over to HiGHS (standard form + passModel), HiGHS solve,
 result extraction, peak memory, and the same model written as MPS and solved by highspy alone
 with the same options: ratio = end-to-end / HiGHS alone, overhead = (end-to-end - HiGHS) /
-end-to-end. nodes is HiGHS' branch-and-bound node count.
+end-to-end. nodes is HiGHS' branch-and-bound node count (for a model solved in independent
+blocks, optimizer/blocks.py, the blocks' MIP nodes: 0 when LP and rounding settle every block).
 
 Each rung runs in a process of its own, warmed up by solving a tiny study first: what a rung
 measures is then that model's cost, not one-time imports (about 0.5 s of scipy and Pyomo's

@@ -2,7 +2,7 @@
 
 First every block's LP relaxation gives a lower bound, and the same LP with its integers
 rounded up a plan (units only ever enlarge a capacity; where a row over integers alone, such
-as a facility's most units, breaks, the least lifted are rounded down). A block whose plan is
+as a facility's most units, breaks, those nearest their floor are rounded down). A block whose plan is
 not within the study's relative gap of its bound then goes to the HiGHS MIP, started from
 that plan. Every block ends within the gap of its own bound, so the whole is too (the test
 HiGHS applies to the whole model: the sum of the costs against the sum of the bounds), and so
@@ -35,12 +35,12 @@ class BlockResult:
 class BlockSolver:
     """Solves the blocks of a form: LP bounds and rounded plans first, then MIPs where the
     sum of the blocks' gaps asks for them. `run(h)` runs a HiGHS instance (solve._run, which
-    keeps Ctrl-C working); `new_highs()` makes a silent one."""
+    keeps Ctrl-C working); `load(lp)` makes a silent one holding the HighsLp `lp`."""
 
     def __init__(self, form: Form, blocks: Blocks, options: dict, run: Callable,
-                 new_highs: Callable, logfile: Callable[[int, str], str]):
+                 load: Callable, logfile: Callable[[int, str], str]):
         self.form, self.blocks, self.options = form, blocks, options
-        self.run, self.new_highs, self.logfile = run, new_highs, logfile
+        self.run, self.load, self.logfile = run, load, logfile
         self.n = len(blocks.columns)
         self.primal = np.full(self.n, math.inf)
         self.bound = np.full(self.n, -math.inf)
@@ -52,9 +52,8 @@ class BlockSolver:
         self.used = 0.0
 
     def _highs(self, b: int, stage: str, relax: bool) -> highspy.Highs:
-        h = self.new_highs()
         blocks = self.blocks
-        h.passModel(self.form.lp(blocks.columns[b], blocks.rows[b], blocks.cost, relax=relax))
+        h = self.load(self.form.lp(blocks.columns[b], blocks.rows[b], blocks.cost, relax=relax))
         for key, value in self.options.items():
             h.setOptionValue(key, value)
         h.setOptionValue("output_flag", True)
@@ -108,13 +107,13 @@ class BlockSolver:
         return "optimal"
 
     def rounded(self, b: int, x: np.ndarray, which: np.ndarray) -> np.ndarray:
-        """The integers rounded up, then, in each row over integers alone that this breaks
-        (at most so many units of a facility over the years), rounded down where the LP
-        value is least fractional-up until the row holds again."""
-        value = np.ceil(x - 1e-6)
-        value[~np.isin(np.arange(len(x)), which)] = x[~np.isin(np.arange(len(x)), which)]
+        """The integers rounded up; then, in each row over integers alone that this breaks
+        (at most so many units of a facility over the years), those nearest their floor are
+        rounded down until the row holds again."""
+        integer = np.zeros(len(x), bool)
+        integer[which] = True
+        value = np.where(integer, np.ceil(x - 1e-6), x)
         A = self.form.A[self.blocks.rows[b]][:, self.blocks.columns[b]].tocsr()
-        integer = np.isin(np.arange(len(x)), which)
         upper = self.form.row_upper[self.blocks.rows[b]]
         for r in np.flatnonzero(np.isfinite(upper)):
             cols = A.indices[A.indptr[r]:A.indptr[r + 1]]
@@ -207,7 +206,7 @@ class BlockSolver:
 
 
 def solve_in_blocks(form: Form, blocks: Blocks, options: dict, run: Callable,
-                    new_highs: Callable) -> tuple[BlockResult, str]:
+                    load: Callable) -> tuple[BlockResult, str]:
     """Solve the blocks (options: the HiGHS options of a whole-model solve) and return the
     result with the blocks' HiGHS logs, one after the other."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -220,7 +219,7 @@ def solve_in_blocks(form: Form, blocks: Blocks, options: dict, run: Callable,
                           f"{stage}", path))
             return str(path)
 
-        result = BlockSolver(form, blocks, options, run, new_highs, logfile).solve()
+        result = BlockSolver(form, blocks, options, run, load, logfile).solve()
         text = "".join(f"==== {title}\n{path.read_text() if path.exists() else ''}\n"
                        for title, path in files)
     return result, text

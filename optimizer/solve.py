@@ -191,10 +191,15 @@ def to_highs(model: pyo.ConcreteModel, form: tuple | None = None) -> Handover:
     it to a new HiGHS instance in one call."""
     form, rows, columns = form or standard_form(model)
     lp = form.lp()
+    return Handover(_loaded(lp, lp.num_col_ > 0 or any(
+        not v.fixed for v in model.component_data_objects(pyo.Var, active=True))), rows, columns)
+
+
+def _loaded(lp: highspy.HighsLp, has_variables: bool = True) -> highspy.Highs:
+    """A new silent HiGHS instance holding `lp` (checked: _pass_model)."""
     h = new_highs()
-    _pass_model(h, lp, lp.num_col_ > 0 or any(
-        not v.fixed for v in model.component_data_objects(pyo.Var, active=True)))
-    return Handover(h, rows, columns)
+    _pass_model(h, lp, has_variables)
+    return h
 
 
 def _settle_unused(model: pyo.ConcreteModel) -> None:
@@ -278,7 +283,7 @@ def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options
              form[0].A.shape[1], form[0].A.shape[0], len(blocks.columns))
     highspy.Highs.resetGlobalScheduler(True)
     start = time.perf_counter()
-    result, text = solve_in_blocks(form[0], blocks, options, _run, new_highs)
+    result, text = solve_in_blocks(form[0], blocks, options, _run, _loaded)
     solve_s = time.perf_counter() - start
     objective = bound = gap = None
     start = time.perf_counter()
@@ -310,19 +315,26 @@ def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver,
     for v in ints:
         v.fix(round(v.value or 0.0))
     try:
-        handover = to_highs(model)
-        h = handover.highs
-        h.setOptionValue("threads", int(settings.threads))
-        highspy.Highs.resetGlobalScheduler(True)
-        _run(h)
-        if h.getModelStatus() != MS.kOptimal:
-            log.warning("the LP with integers fixed did not solve (%s): no duals",
-                        h.modelStatusToString(h.getModelStatus()))
+        form = standard_form(model)
+        blocks = split(form[0]) if settings.blocks else None
+        if blocks is not None:
+            result, _ = solve_in_blocks(form[0], blocks, {"threads": int(settings.threads)},
+                                        _run, _loaded)
+            row_dual = result.row_dual if result.status == "optimal" else None
+        else:
+            h = to_highs(model, form).highs
+            h.setOptionValue("threads", int(settings.threads))
+            highspy.Highs.resetGlobalScheduler(True)
+            _run(h)
+            row_dual = (h.getSolution().row_dual if h.getModelStatus() == MS.kOptimal
+                        else None)
+        if row_dual is None:
+            log.warning("the LP with integers fixed did not solve: no duals")
             return {}
         wanted = set(constraints)
         scale = getattr(model, "eur_per_objective_unit", 1.0)
         duals = {}
-        for (con, sense), dual in zip(handover.rows, h.getSolution().row_dual):
+        for (con, sense), dual in zip(form[1], row_dual):
             name = con.parent_component().name
             if name in wanted:
                 # HiGHS' row dual is d objective / d bound: negative for a binding upper bound

@@ -38,4 +38,6 @@ def test_ladder_row_is_consistent_and_the_best_of_its_runs(overhead, tmp_path, m
     assert row["ratio"] == pytest.approx(row["total_s"] / row["highs_alone_s"])
     assert 0 < row["overhead"] < 1
     # 3 materials x 2 sources x 4 years x 3 scenarios: spot and surplus alone are 144 columns
-    assert row["vars"] >= 144 and row["rows"] > 0 and row["nodes"] >= 1
+    # the model splits into its materials (optimizer/blocks.py): nodes counts the blocks' MIP
+    # nodes, none when every block is settled by its LP and rounding
+    assert row["vars"] >= 144 and row["rows"] > 0 and int(row["nodes"]) >= 0
