@@ -31,6 +31,7 @@ the exact (Clopper-Pearson) 95% interval of the record,
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,16 +222,32 @@ def _runs(values: dict[int, tuple]) -> list[tuple[int, int, tuple]]:
     return out
 
 
-def _baseline(rows: pd.DataFrame, material: str, country: str, year: int) -> tuple[float, float]:
-    """(share, multiplier) of the `*` regime rows covering a material, country and year."""
-    hit = rows[(rows["material"].isin([material, "*"])) & (rows["country"].isin([country, "*"]))
-               & (rows["year_from"] <= year) & (rows["year_to"] >= year)]
-    return float(hit["available_share"].min()), float(hit["price_multiplier"].max())
+class Regime:
+    """The `*` disruption rows (the regime in force), asked by material, country and year."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.empty = rows.empty
+        if self.empty:
+            return
+        self.material, self.country = rows["material"].to_numpy(), rows["country"].to_numpy()
+        self.start, self.end = rows["year_from"].to_numpy(), rows["year_to"].to_numpy()
+        self.share = rows["available_share"].to_numpy(dtype=float)
+        self.multiplier = rows["price_multiplier"].to_numpy(dtype=float)
+
+    def at(self, material: str, country: str, year: int) -> tuple[float, float]:
+        """(share, multiplier) of the rows covering them; nan when none does."""
+        hit = (((self.material == material) | (self.material == "*"))
+               & ((self.country == country) | (self.country == "*"))
+               & (self.start <= year) & (self.end >= year))
+        if not hit.any():
+            return math.nan, math.nan
+        return float(self.share[hit].min()), float(self.multiplier[hit].max())
 
 
 def path_rows(scenario: str, path: list[Occurrence], years: list[int],
-              regime: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+              regime: pd.DataFrame | Regime) -> tuple[list[dict], list[dict]]:
     """Disruption rows and demand-shock rows of one path (regime: the `*` disruption rows)."""
+    regime = regime if isinstance(regime, Regime) else Regime(regime)
     supply: dict[tuple[str, str], dict[int, tuple]] = {}
     demand: dict[tuple[str, str], dict[int, float]] = {}
     for occ in path:
@@ -250,7 +267,7 @@ def path_rows(scenario: str, path: list[Occurrence], years: list[int],
         if not regime.empty:
             by_year = {y: (min(s, b[0]), max(p, b[1])) if not np.isnan(b[0]) else (s, p)
                        for y, (s, p) in by_year.items()
-                       for b in [_baseline(regime, m, c, y)]}
+                       for b in [regime.at(m, c, y)]}
         disruptions += [{"scenario": scenario, "material": m, "country": c, "year_from": a,
                          "year_to": b, "available_share": v[0], "price_multiplier": v[1],
                          "source": EVENT_SOURCE} for a, b, v in _runs(by_year)]
@@ -274,8 +291,9 @@ def path_tables(tables: dict[str, pd.DataFrame], paths: dict[str, list[Occurrenc
     dis, shocks = tables["disruptions"], tables["demand_shocks"]
     regime, kept_shocks = dis[dis["scenario"] == "*"], shocks[shocks["scenario"] == "*"]
     cuts, surges = [], []
+    in_force = Regime(regime)
     for name, path in paths.items():
-        rows, shock_rows = path_rows(name, path, years, regime)
+        rows, shock_rows = path_rows(name, path, years, in_force)
         cuts += rows
         surges += shock_rows
     out = dict(tables)
