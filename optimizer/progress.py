@@ -47,7 +47,7 @@ class SolverProgress:
 
     def __init__(self, every: float | None = None, label: str = "HiGHS"):
         self.every, self.label = SOLVE_EVERY_S if every is None else every, label
-        self.last = time.monotonic()
+        self.start = self.last = time.monotonic()
 
     def __call__(self, event) -> None:
         now = time.monotonic()
@@ -55,7 +55,9 @@ class SolverProgress:
             return
         self.last = now
         out = event.data_out
-        log.info("%s: %s", self.label, self.line(out.running_time, out.mip_gap,
+        # an LP's simplex callback carries no running time (-1): count from the start
+        seconds = out.running_time if out.running_time >= 0 else now - self.start
+        log.info("%s: %s", self.label, self.line(seconds, out.mip_gap,
                                                  out.mip_node_count,
                                                  out.simplex_iteration_count))
 
