@@ -1,8 +1,8 @@
 """Why each decision: the scenarios and years that make a build, a stock or a large contract
 pay, from the scenario-wise value of the decision (why.csv and one sentence per decision).
 
-The values come from the LP left when the integers are fixed at the plan (solve's
-fixed_lp_duals), in the objective's present-value EUR (probability, discounting and CVaR
+The values come from the LP left when the integers are fixed at the plan
+(fixed_lp.fixed_lp_duals), in the objective's present-value EUR (probability, discounting and CVaR
 weight applied): λ[m,y,w] is the dual of material_balance, the value of one more tonne of m in
 year y of scenario w; μ[f,y,w] that of production_within_capacity, the value of one more
 tonne of f's capacity. Each decision relaxes rows of its own in each scenario-year:

@@ -17,7 +17,8 @@ from .formulation import build_model
 from .materials import with_materials
 from .plan import Plan
 from .results import COLUMNS, Results
-from .solve import fixed_lp_duals, solve_model
+from .fixed_lp import fixed_lp_duals
+from .solve import solve_model
 from .tables import plan_tables
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def solve_case(case: Case, duals: bool = True,
     if outcome.status == "feasible":
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
     if duals:
-        lp = fixed_lp_duals(model, case.study.solver, [*model.policy_rows, *explain.ROWS])
+        lp = fixed_lp_duals(model, case.study.solver, [*model.policy_rows, *explain.ROWS],
+                            outcome.form)
         if model.policy_rows:
             tables["duals"] = policy_duals(case, model, outcome.objective, prepare, lp)
         tables["why"] = explain.why(case, tables, lp)

@@ -63,6 +63,7 @@ class Outcome:
     extract_s: float
     nodes: int | None
     log: str
+    form: tuple | None = None      # standard_form's answer, for the LP of the duals
 
     @property
     def has_plan(self) -> bool:
@@ -233,7 +234,9 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
                        None, str(exc))
     blocks = split(form[0]) if settings.blocks else None
     if blocks is not None:
-        return _solve_blocks(model, form, blocks, {**study_options(settings), **options}, start)
+        outcome = _solve_blocks(model, form, blocks, {**study_options(settings), **options}, start)
+        outcome.form = form
+        return outcome
     handover = to_highs(model, form)
     transfer_s = time.perf_counter() - start
     h = handover.highs
@@ -272,7 +275,8 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     extract_s = time.perf_counter() - start
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", status, solve_s, objective, gap)
     nodes = info.mip_node_count if info.mip_node_count >= 0 else None
-    return Outcome(status, objective, bound, gap, transfer_s, solve_s, extract_s, nodes, text)
+    return Outcome(status, objective, bound, gap, transfer_s, solve_s, extract_s, nodes, text,
+                   form)
 
 
 def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options: dict,
@@ -301,46 +305,3 @@ def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options
 
 def integer_vars(model: pyo.ConcreteModel) -> list:
     return [v for v in model.component_data_objects(pyo.Var, active=True) if v.is_integer()]
-
-
-def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver,
-                   constraints: list[str]) -> dict[tuple[str, object], float]:
-    """Duals of the named constraints in the LP left when every integer is fixed at its plan.
-
-    Returns {(constraint name, index): shadow price}, the rise in the objective per unit by
-    which the row is tightened (positive when it binds). Rows whose variables are all fixed
-    drop out of the LP and get no dual. The integers are unfixed afterwards.
-    """
-    ints = [v for v in integer_vars(model) if not v.fixed]
-    for v in ints:
-        v.fix(round(v.value or 0.0))
-    try:
-        form = standard_form(model)
-        blocks = split(form[0]) if settings.blocks else None
-        if blocks is not None:
-            result, _ = solve_in_blocks(form[0], blocks, {"threads": int(settings.threads)},
-                                        _run, _loaded)
-            row_dual = result.row_dual if result.status == "optimal" else None
-        else:
-            h = to_highs(model, form).highs
-            h.setOptionValue("threads", int(settings.threads))
-            highspy.Highs.resetGlobalScheduler(True)
-            _run(h)
-            row_dual = (h.getSolution().row_dual if h.getModelStatus() == MS.kOptimal
-                        else None)
-        if row_dual is None:
-            log.warning("the LP with integers fixed did not solve: no duals")
-            return {}
-        wanted = set(constraints)
-        scale = getattr(model, "eur_per_objective_unit", 1.0)
-        duals = {}
-        for (con, sense), dual in zip(form[1], row_dual):
-            name = con.parent_component().name
-            if name in wanted:
-                # HiGHS' row dual is d objective / d bound: negative for a binding upper bound
-                price = (-dual if sense == 1 else dual) * scale
-                duals[name, con.index()] = duals.get((name, con.index()), 0.0) + float(price)
-        return duals
-    finally:
-        for v in ints:
-            v.unfix()

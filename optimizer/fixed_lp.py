@@ -1,0 +1,75 @@
+"""The LP left when every integer of a solved model is fixed at its plan, and its duals: the
+price of each policy row and of each material balance that explain.py and run.py report."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+
+from .block_solve import solve_in_blocks
+from .blocks import split
+from .solve import MS, _loaded, _run, integer_vars, standard_form, to_highs
+from .study import Solver
+
+log = logging.getLogger(__name__)
+
+
+def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver, constraints: list[str],
+                   form: tuple | None = None) -> dict[tuple[str, object], float]:
+    """Duals of the named constraints in the LP left when every integer is fixed at its plan.
+
+    Returns {(constraint name, index): shadow price}, the rise in the objective per unit by
+    which the row is tightened (positive when it binds). Rows whose variables are all fixed
+    drop out of the LP and get no dual. `form`, the solve's standard form (Outcome.form),
+    spares compiling the model again: its integer columns are fixed by their bounds.
+    """
+    if form is None:
+        ints = [v for v in integer_vars(model) if not v.fixed]
+        for v in ints:
+            v.fix(round(v.value or 0.0))
+        try:
+            return _fixed_lp_duals(model, settings, constraints, standard_form(model))
+        finally:
+            for v in ints:
+                v.unfix()
+    held, rows, columns = form
+    at = np.array([round(v.value or 0.0) if v.is_integer() else 0.0 for v in columns])
+    lower = np.where(held.integer, at, held.lower)
+    upper = np.where(held.integer, at, held.upper)
+    fixed = dataclasses.replace(held, lower=lower, upper=upper,
+                                integer=np.zeros_like(held.integer))
+    # a row over fixed columns alone drops out, as it does from a compiled model
+    free_entries = np.diff(held.A.tocsr()[:, ~held.integer].tocsr().indptr)
+    kept = [(con, sense) if n else (None, sense) for (con, sense), n in zip(rows, free_entries)]
+    return _fixed_lp_duals(model, settings, constraints, (fixed, kept, columns))
+
+
+def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple) -> dict:
+    """fixed_lp_duals on the standard form of the LP (a row named None gets no dual)."""
+    blocks = split(form[0]) if settings.blocks else None
+    if blocks is not None:
+        result, _ = solve_in_blocks(form[0], blocks, {"threads": int(settings.threads)},
+                                    _run, _loaded)
+        row_dual = result.row_dual if result.status == "optimal" else None
+    else:
+        h = to_highs(model, form).highs
+        h.setOptionValue("threads", int(settings.threads))
+        highspy.Highs.resetGlobalScheduler(True)
+        _run(h)
+        row_dual = h.getSolution().row_dual if h.getModelStatus() == MS.kOptimal else None
+    if row_dual is None:
+        log.warning("the LP with integers fixed did not solve: no duals")
+        return {}
+    wanted = set(constraints)
+    scale = getattr(model, "eur_per_objective_unit", 1.0)
+    duals = {}
+    for (con, sense), dual in zip(form[1], row_dual):
+        name = con.parent_component().name if con is not None else None
+        if name in wanted:
+            # HiGHS' row dual is d objective / d bound: negative for a binding upper bound
+            price = (-dual if sense == 1 else dual) * scale
+            duals[name, con.index()] = duals.get((name, con.index()), 0.0) + float(price)
+    return duals
