@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -140,9 +140,11 @@ class Case:
         return build_case(self.tables, study, self.inputs_sha256)
 
     def with_solver(self, **settings) -> "Case":
-        """The same study with some solver settings changed (threads=1, time_limit_s=60)."""
+        """The same study with some solver settings changed (threads=1, time_limit_s=60).
+        Nothing the Case derives depends on them: the data are kept, not derived again (for
+        a sampled study that would draw and reduce its paths once more)."""
         solver = self.study.solver.model_copy(update=settings)
-        return self.with_study(self.study.model_copy(update={"solver": solver}))
+        return replace(self, study=self.study.model_copy(update={"solver": solver}))
 
 
 def _sha256(path: Path) -> str:

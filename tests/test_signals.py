@@ -100,6 +100,56 @@ def test_a_stopped_analysis_takes_its_workers_along(slow_study, tmp_path):
     assert list((tmp_path / "results").iterdir()) == []
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    below, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, q in parents.items() if q in frontier} - below
+        below |= frontier
+    return below
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process tree from /proc")
+def test_workers_of_a_killed_analysis_end_themselves(slow_study, tmp_path):
+    """SIGKILL leaves a run no chance to stop its workers: they see it gone and end."""
+    proc = start(tmp_path, "sweep", str(slow_study), "--param", "policy.max_country_share",
+                 "--values", "0.8", "1.0", "--workers", "2")
+    for line in proc.stderr:
+        if "2 points on 2 workers" in line:
+            break
+    deadline = time.monotonic() + 30
+    while len(descendants(proc.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)                                # the fork server and two workers
+    time.sleep(2)                                      # the workers build and solve
+    workers = descendants(proc.pid)
+    assert len(workers) >= 3
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [p for p in workers if alive(p)]
+    for pid in left:                                   # never leave them running on failure
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Callable, Sequence
 from ..report.writer import DEFAULT_ROOT, run_dir
 
 log = logging.getLogger(__name__)
+WATCH_S = 0.5      # how often a worker checks that the process that started it is alive
 
 
 def cores() -> int:
@@ -50,9 +53,26 @@ def kept_workers(workers: int, initializer: Callable | None = None, initargs: tu
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["optimizer.run", "optimizer.analysis"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=initializer,
-                             initargs=initargs) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                             initargs=(os.getpid(), initializer, initargs)) as pool:
         yield lambda task, items, progress=None: _collect(pool, task, items, progress)
+
+
+def _start_worker(parent: int, initializer: Callable | None, initargs: tuple) -> None:
+    """A worker's start: it ends itself within a second of the process that started the pool
+    (a run killed outright, which could not stop its workers, leaves none solving on), then
+    runs `initializer(*initargs)`."""
+    def watch():
+        while True:
+            time.sleep(WATCH_S)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _in_order(task: Callable, items: Sequence, progress: Callable[[], None] | None = None):
