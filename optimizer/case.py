@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 
 from .data import read_tables
-from .checks import empty_tables, missing_years, row_list, unknown_refs, warn_unusual
-from .errors import InputError, Problem, suggest
-from .events import check_events, event_model, path_tables, sampled_paths, sampled_tables
+from .checks import cross_check, empty_tables, warn_unusual
+from .errors import InputError, Problem
+from .events import event_model, path_tables, sampled_paths, sampled_tables
 from .reduction import forward_selection, scenario_features
 from .schema import TABLES
-from .study import Study, per_material_keys
-from .supply_data import (EVERY, disruption_data, fold, grid, output_problems, source_path,
-                          spare_share)
+from .study import Study
+from .supply_data import EVERY, disruption_data, fold, grid, source_path, spare_share
 
 log = logging.getLogger(__name__)
 FEATURES_PER_BUILD = 25   # drawn paths per Case built to compute reduction features
@@ -156,104 +155,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cross_check(t: dict[str, pd.DataFrame], where: dict[str, str], study: Study) -> list[Problem]:
-    """Every problem that needs more than one table or the study."""
-    problems: list[Problem] = []
-    materials = set(t["materials"]["material"])
-    countries = set(t["countries"]["country"])
-    facilities = set(t["facilities"]["facility"])
-    scenarios = set(t["scenarios"]["scenario"])
-    stage = dict(zip(t["materials"]["material"], t["materials"]["stage"]))
-
-    defined_in = {"material": "materials", "country": "countries", "facility": "facilities",
-                  "scenario": "scenarios", "source": "sources"}
-
-    def refs(table, column, known, what, wildcard=False):
-        problems.extend(unknown_refs(t[table], column, known, where[table], what,
-                                     where[defined_in[what]], wildcard))
-
-    refs("demand", "material", materials, "material")
-    refs("sources", "material", materials, "material")
-    refs("sources", "country", countries, "country")
-    refs("facilities", "country", countries, "country")
-    refs("facilities", "output", materials, "material")
-    refs("recipes", "facility", facilities, "facility")
-    refs("recipes", "input", materials, "material")
-    refs("scrap", "material", materials, "material")
-    refs("disruptions", "scenario", scenarios, "scenario", wildcard=True)
-    refs("source_capacity", "source", set(t["sources"]["source"]), "source")
-    refs("disruptions", "material", materials, "material", wildcard=True)
-    refs("disruptions", "country", countries, "country", wildcard=True)
-    refs("demand_shocks", "scenario", scenarios, "scenario")
-    refs("demand_shocks", "material", materials, "material", wildcard=True)
-    refs("substitutes", "material", materials, "material")
-
-    output = dict(zip(t["facilities"]["facility"], t["facilities"]["output"]))
-    for row, r in t["recipes"].iterrows():
-        if r["facility"] in output and r["input"] == output[r["facility"]]:
-            problems.append(Problem(where["recipes"], int(row), "input", r["input"],
-                                    f"an input other than {r['facility']}'s own output"))
-    for m, rows in t["scrap"].groupby("material").groups.items():
-        if stage.get(m) not in (None, "scrap"):   # None: a stage already reported unreadable
-            more = f"; the same on rows {row_list(rows[1:])}" if len(rows) > 1 else ""
-            problems.append(Problem(where["scrap"], int(rows[0]), "material", m,
-                                    f"a material of stage scrap{more}"))
-    for table in ("disruptions", "demand_shocks"):
-        for row, r in t[table].iterrows():
-            if None not in (r["year_from"], r["year_to"]) and r["year_to"] < r["year_from"]:
-                problems.append(Problem(where[table], int(row), "year_to", r["year_to"],
-                                        f"a year not before year_from {r['year_from']}"))
-    for row, r in t["materials"].iterrows():
-        if None not in (r["initial_stock_t"], r["max_stock_t"]) and \
-                r["initial_stock_t"] > r["max_stock_t"]:
-            problems.append(Problem(where["materials"], int(row), "initial_stock_t",
-                                    r["initial_stock_t"], f"at most max_stock_t {r['max_stock_t']:g}"))
-
-    for row, share in t["materials"]["eu_import_share"].items():
-        if share == 0:
-            problems.append(Problem(where["materials"], int(row), "eu_import_share", share,
-                                    "a share above 0 (at most 1)"))
-    problems += output_problems(t, where, study.years)
-
-    probs = pd.to_numeric(t["scenarios"]["probability"], errors="coerce")
-    if probs.notna().all() and abs(probs.sum() - 1.0) > 1e-6:
-        problems.append(Problem(where["scenarios"], None, "probability", round(probs.sum(), 9),
-                                "probabilities that sum to 1"))
-
-    problems += missing_years(t["demand"], materials, study.years, where["demand"])
-    problems += check_events(t, where, study)
-    limits = study.policy.limits
-    for c in (limits.countries or ()) if limits else ():
-        if c not in countries:
-            problems.append(Problem(str(study.path or "study"), None, "policy.limits.countries", c,
-                                    f"a country defined in {where['countries']}"
-                                    f"{suggest(c, countries)}"))
-    return problems + _material_key_problems(study, materials, where["materials"])
-
-
-def _material_key_problems(study: Study, materials: set[str], defined_in: str) -> list[Problem]:
-    """Groups and per-material policy keys that name a material materials.csv lacks."""
-    file, problems = str(study.path or "study"), []
-    for group, members in study.groups.items():
-        if group in materials:
-            problems.append(Problem(file, None, f"groups.{group}", group,
-                                    f"a group name that is not a material of {defined_in}"))
-        for m in members:
-            if m not in materials:
-                problems.append(Problem(file, None, f"groups.{group}", m,
-                                        f"a material defined in {defined_in}"
-                                        f"{suggest(m, materials)}"))
-    names = materials | set(study.groups) | {"*"}
-    for key in per_material_keys():
-        given = study.value(key)
-        for name in given if isinstance(given, dict) else ():
-            if name not in names:
-                problems.append(Problem(file, None, key, name,
-                                        f"a material defined in {defined_in}, a group of the "
-                                        f"study's groups or \"*\"{suggest(name, names)}"))
-    return problems
-
-
 def _sampled(tables: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFrame]:
     """The tables over the study's sampled paths: `scenarios` paths drawn, or, with `draw`
     greater, `draw` paths reduced to `scenarios` (reduction.py) with their summed
@@ -321,7 +222,7 @@ def load_case(study: Study) -> Case:
     tables, where, problems = read_tables(inputs)
     if set(tables) == set(TABLES):   # checks across tables need every table read
         empty = empty_tables(tables, where)
-        problems += empty or _cross_check(tables, where, study)
+        problems += empty or cross_check(tables, where, study)
     if problems:
         raise InputError(problems)
     warn_unusual(tables, where, study)

@@ -6,7 +6,7 @@ slack stays positive are those that must give way: no plan the data allows meets
 policy rows that are tight in that least-violating plan are the ones they conflict with.
 Each row is mapped back to its study key, material, country, year and scenario, and to the
 data that limits it (the facilities, sources or stock limits of that material), as the
-concern that adds it declares (PolicyRow in formulation/terms.py).
+concern that adds it declares (PolicyRow in formulation/declarations.py).
 """
 from __future__ import annotations
 

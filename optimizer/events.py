@@ -24,7 +24,7 @@ draws the starts by Latin hypercube (draw_paths), and a study's `draw` reduces d
 to fewer (optimizer/reduction.py, called from case.build_case).
 
 A probability fitted to k events recorded in n years (the maximum-likelihood k/n) must lie in
-the exact (Clopper-Pearson) 95% interval of the record,
+the exact (Clopper-Pearson) 95% interval of the record (checks.py checks it),
 
     [B⁻¹(0.025; k, n − k + 1),  B⁻¹(0.975; k + 1, n − k)]   (B⁻¹ the beta quantile).
 """
@@ -37,8 +37,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import beta
-
-from .errors import Problem
 
 log = logging.getLogger(__name__)
 EVENT_SOURCE = "est-events"
@@ -130,60 +128,6 @@ def event_model(tables: dict[str, pd.DataFrame]) -> EventModel:
         events.append(Event(str(name), float(first["yearly_probability"]), tuple(hits),
                             recorded, record))
     return EventModel(tuple(events))
-
-
-def _number(value) -> float | None:
-    """A parsed number, or None for a blank cell or one already reported as bad."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        return None
-    return None if np.isnan(value) else float(value)
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
-def check_events(t: dict[str, pd.DataFrame], where: dict[str, str], study) -> list[Problem]:
-    """Every problem of the events table that needs another table or the study."""
-    rows, file = t["events"], where["events"]
-    problems = []
-    if study.sample is not None and rows.empty:
-        problems.append(Problem(str(study.path or "study"), None, "sample", None,
-                                f"an events table ({file}) in the dataset to sample from"))
-    materials, countries = set(t["materials"]["material"]), set(t["countries"]["country"])
-    for row, r in rows.iterrows():
-        def bad(column, expected):
-            problems.append(Problem(file, int(row), column, r[column], expected))
-        if r["material"] != "*" and r["material"] not in materials:
-            bad("material", f"a material defined in {where['materials']}")
-        if r["kind"] == "supply" and r["country"] not in countries:
-            bad("country", f"a country defined in {where['countries']} (supply events)")
-        if r["kind"] == "demand" and (r["country"] != "*" or r["material"] == "*"):
-            bad("country" if r["country"] != "*" else "material",
-                "a material id and country * (demand events)")
-        for pair in ("duration_yr", "available_share", "price_multiplier", "demand_multiplier"):
-            lo, hi = _number(r[f"min_{pair}"]), _number(r[f"max_{pair}"])
-            if None not in (lo, hi) and lo > hi:
-                bad(f"max_{pair}", f"at least min_{pair} {lo:g}")
-        recorded, years = _number(r["recorded_events"]), _number(r["record_yr"])
-        probability = _number(r["yearly_probability"])
-        if _blank(r["recorded_events"]) != _blank(r["record_yr"]):
-            bad("record_yr", "recorded_events and record_yr given together or not at all")
-        elif None not in (recorded, years, probability):
-            recorded, years = int(recorded), int(years)
-            if recorded > years:
-                bad("recorded_events", f"at most record_yr {years}")
-            else:
-                lo, hi = record_interval(recorded, years)
-                if not lo <= probability <= hi:
-                    bad("yearly_probability", f"a probability in the 95% interval "
-                        f"{lo:.3f}..{hi:.3f} of {recorded} events in {years} years")
-    for name, group in rows.groupby("event", sort=False):
-        for column in ("kind", "yearly_probability", "recorded_events", "record_yr"):
-            if group[column].astype(str).nunique() > 1:
-                problems.append(Problem(file, int(group.index[1]), column, group[column].iloc[1],
-                                        f"the same {column} on every row of event {name}"))
-    return problems
 
 
 def draw_paths(model: EventModel, years: list[int], n: int, seed: int,

@@ -14,9 +14,11 @@ and shares are expected values over the scenarios (probability-weighted):
   probability). The materials' parts plus the unattributed rows' part equal cvar_eur.
 - import_dependence: (contract + spot − resold − written off) / consumption, over the
   horizon; consumption as the policy shares measure it (demand − substitution + use).
-- max_non_eu_share, max_non_eu_country: the CRMA's single-country measure: the largest share
-  of one non-EU country (imports from its sources plus output of facilities located there) in
-  the material's consumption, in any year from policy.from_year on.
+- max_non_eu_share, max_non_eu_country: the CRMA's single-country measure, the largest
+  kpis.csv max_country_share of the material in any year from policy.from_year on (and that
+  year's top_country): min(1, imports from one non-EU country / consumption), so never above
+  100% (imports beyond a year's consumption refill stock or are resold); 0 and no country
+  when nothing is imported.
 - eu_production_share, recycling_share: output of EU production facilities, resp. EU
   recycling facilities, as a share of consumption over the horizon.
 - stock_t, stock_days: strategic stock capacity and the days of peak consumption it covers
@@ -58,10 +60,19 @@ def _expected(frame: pd.DataFrame, probability: dict[str, float], value: str,
     return (frame[value] * weight).groupby(frame[by]).sum()
 
 
-def shares(case: Case, flows: pd.DataFrame) -> pd.DataFrame:
+def largest_country_share(case: Case, kpis: pd.DataFrame) -> pd.DataFrame:
+    """max_non_eu_share and max_non_eu_country per material: the largest max_country_share
+    of kpis.csv in a year from policy.from_year on, and that year's top_country (module doc)."""
+    rows = kpis[(kpis["year"] >= case.study.from_year) & (kpis["top_country"] != "")]
+    top = rows.loc[rows.groupby("material")["max_country_share"].idxmax()].set_index("material")
+    return pd.DataFrame({"max_non_eu_share": top["max_country_share"].astype(float),
+                         "max_non_eu_country": top["top_country"].astype(str)})
+
+
+def shares(case: Case, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """import_dependence, max_non_eu_share (and country), eu_production_share and
-    recycling_share per material, from flows.csv (module doc)."""
-    p = case.probability
+    recycling_share per material, from flows.csv and kpis.csv (module doc)."""
+    flows, p = tables["flows"], case.probability
     f = flows.assign(w=flows["scenario"].map(p))
     f["et"] = (f["t"] * f["w"]).astype(float)
     src, fac = case.sources, case.facilities
@@ -80,17 +91,11 @@ def shares(case: Case, flows: pd.DataFrame) -> pd.DataFrame:
     country = f["source_or_facility"].map(src["country"]).where(
         f["flow"].isin(["contract", "spot"]), f["source_or_facility"].map(fac["country"]))
     in_eu = country.map(case.countries["eu"].astype(bool)).fillna(False).astype(bool)
-    third = (f["flow"].isin(["contract", "spot"]) | made) & ~in_eu \
-        & (f["year"] >= case.study.from_year)
-    by_country = f[third].assign(country=country[third]) \
-        .groupby(["material", "year", "country"])["et"].sum()
-    share = by_country / by_year.reindex(by_country.droplevel("country").index).to_numpy()
-    share = share.dropna()
-    top = share.groupby(level="material").idxmax() if len(share) else pd.Series(dtype=object)
+    largest = largest_country_share(case, tables["kpis"]).reindex(total.index)
     frame = pd.DataFrame({
         "import_dependence": net / total,                       # NaN where nothing is used
-        "max_non_eu_share": share.groupby(level="material").max().reindex(total.index).fillna(0.0),
-        "max_non_eu_country": top.map(lambda k: k[2]).reindex(total.index).fillna(""),
+        "max_non_eu_share": largest["max_non_eu_share"].fillna(0.0),
+        "max_non_eu_country": largest["max_non_eu_country"].fillna(""),
         "eu_production_share": horizon(made & in_eu & (f["flow"] == "production")) / total,
         "recycling_share": horizon(made & in_eu & (f["flow"] == "recycling")) / total})
     return frame[total.notna()]
@@ -111,7 +116,7 @@ def materials(case: Case, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     short = _expected(tables["shortfall"], p, "shortfall_t", "material")
     index = [m for m in case.materials.index
              if m in money.index or m in short.index or m in stock.index]
-    frame = money.reindex(index).fillna(0.0).join(shares(case, tables["flows"]))
+    frame = money.reindex(index).fillna(0.0).join(shares(case, tables))
     frame["stock_t"] = stock["capacity_t"].reindex(index).fillna(0.0)
     frame["stock_days"] = stock["days_of_demand"].reindex(index)
     frame["expected_shortfall_t"] = short.reindex(index).fillna(0.0)

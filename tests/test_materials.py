@@ -12,7 +12,7 @@ from optimizer.case import load_case
 from optimizer.report.writer import write
 from optimizer.study import load_study
 
-from conftest import TINY, write_dataset, write_study
+from conftest import TINY, value, write_dataset, write_study
 from test_hand_optima import fractile_case
 
 
@@ -64,15 +64,14 @@ def rederive(folder, case) -> pd.DataFrame:
         case.countries["eu"]).fillna(False).astype(bool)
     out["eu_production_share"] = total(["production"], eu_facility) / consumed
     out["recycling_share"] = total(["recycling"], eu_facility) / consumed
-    country = f["source_or_facility"].map(case.sources["country"]).combine_first(
-        f["source_or_facility"].map(case.facilities["country"]))
-    supply = f["flow"].isin(["contract", "spot", "production", "recycling"]) \
+    country = f["source_or_facility"].map(case.sources["country"])
+    imports = f["flow"].isin(["contract", "spot"]) \
         & ~country.map(case.countries["eu"]).fillna(True).astype(bool) \
         & (f["year"] >= case.study.from_year)
-    third = f[supply].assign(country=country[supply]).groupby(
+    third = f[imports].assign(country=country[imports]).groupby(
         ["material", "year", "country"])["et"].sum()
     out["max_non_eu_share"] = (third / by_year.reindex(third.droplevel("country").index)
-                               .to_numpy()).groupby(level="material").max()
+                               .to_numpy()).clip(upper=1.0).groupby(level="material").max()
     short = read(folder, "shortfall")
     out["expected_shortfall_t"] = (short["shortfall_t"] * short["scenario"].map(p)) \
         .groupby(short["material"]).sum()
@@ -150,3 +149,31 @@ def test_a_single_material_carries_the_whole_hand_optimum(hand):
     assert row["max_non_eu_share"] == pytest.approx(0.72)
     assert row["import_dependence"] == pytest.approx(0.72)
     assert row["max_non_eu_country"] == "aa"
+
+
+def test_the_largest_country_share_never_exceeds_consumption(hand):
+    """Two years, demand 100 t each; the source (country aa, 200 t/yr) delivers a fifth in
+    2026 in scenario bad (p 0.5), so a stock pays (a tonne costs 2·100 EUR of holding and
+    saves 0.5·(1000 − 100) EUR of shortage) and is drawn there and, with stock_refill_yr 1,
+    bought back in 2027 on top of that year's 100 t: aa's expected imports in 2027 exceed
+    the 100 t consumed. The CRMA measure is a share of consumption, so it stops at 100%
+    (kpis.csv's max_country_share, whose largest value materials.csv repeats)."""
+    tables = fractile_case(holding=100)
+    tables["demand"] = [{"material": "x", "year": y, "demand_t": 100} for y in (2026, 2027)]
+    tables["sources"][0]["capacity_t_per_yr"] = 200
+    tables["scenarios"] = [{"scenario": "calm", "probability": 0.5},
+                           {"scenario": "bad", "probability": 0.5}]
+    tables["disruptions"] = [{"scenario": "bad", "material": "x", "country": "aa",
+                              "year_from": 2026, "year_to": 2026, "available_share": 0.2}]
+    results = hand(tables, horizon={"start": 2026, "end": 2027}, stock_refill_yr=1)
+    flows = results.flows
+    drawn = value(flows, "t", flow="stock_draw", scenario="bad", year=2026)
+    imported = 0.5 * sum(value(flows, "t", flow=kind, scenario=w, year=2027)
+                         for kind in ("contract", "spot") for w in ("calm", "bad"))
+    assert drawn > 0 and imported == pytest.approx(100.0 + 0.5 * drawn)   # above 100 t
+    row = results.materials.set_index("material").loc["x"]
+    assert row["max_non_eu_share"] == pytest.approx(1.0)
+    assert row["max_non_eu_country"] == "aa"
+    kpis = results.kpis.set_index("year")
+    assert kpis.loc[2027, "max_country_share"] == pytest.approx(1.0)
+    assert row["max_non_eu_share"] == pytest.approx(kpis["max_country_share"].max())

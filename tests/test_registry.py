@@ -8,7 +8,8 @@ import pytest
 from optimizer import formulation
 from optimizer.case import load_case
 from optimizer.formulation import CONCERNS, build_model, first_stage_vars
-from optimizer.formulation.terms import PolicyRow, Terms, registry
+from optimizer.formulation.declarations import PolicyRow, registry
+from optimizer.formulation.terms import Terms
 from optimizer.study import load_study, per_material_keys
 
 from conftest import TINY

@@ -30,7 +30,7 @@ from ..case import Case, build_case
 from ..errors import InputError, Problem
 from ..events import Event, EventModel, Hit, draw_paths, event_model, path_tables
 from ..scenarios import ScenarioData, case_scenario
-from ..study import explain, read_yaml
+from ..yaml_file import explain, read_yaml
 
 log = logging.getLogger(__name__)
 SCENARIOS_PER_BUILD = 50   # samples turned into ScenarioData per Case built

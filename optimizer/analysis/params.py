@@ -22,7 +22,8 @@ from pydantic import ValidationError
 
 from ..case import Case, build_case
 from ..errors import InputError, Problem
-from ..study import Study, explain
+from ..study import Study
+from ..yaml_file import explain
 
 SAMPLED = ("scenarios", "disruptions", "demand_shocks")   # replaced by a study's `sample`
 PATH = re.compile(r"^(?P<path>[a-z_][a-z0-9_.]*)(\[(?P<where>[^\]]*)\])?$")
@@ -99,7 +100,7 @@ def set_study_key(study: Study, param: Param, value) -> Study:
     try:
         return Study.model_validate(data)
     except ValidationError as exc:
-        raise _problem(param.text, value, "; ".join(p.expected for p in explain(exc, "--param"))) \
+        raise _problem(param.text, value, "; ".join(p.expected for p in explain(exc, "--param", Study))) \
             from exc
 
 

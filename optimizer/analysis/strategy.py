@@ -33,7 +33,8 @@ from ..case import Case
 from ..errors import InputError, Problem
 from ..formulation.facilities import build_years
 from ..formulation.stockpile import stockable
-from ..study import Policy, Risk, Study, explain, read_yaml
+from ..study import Policy, Risk, Study
+from ..yaml_file import explain, read_yaml
 
 log = logging.getLogger(__name__)
 

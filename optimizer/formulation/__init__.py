@@ -1,7 +1,7 @@
 """The two-stage stochastic MIP, built concern by concern from a Case.
 
 `CONCERNS` reads as the model's table of contents, in build order. Each concern module declares
-its first-stage variables, flows, cost components and policy rows (terms.py) and adds its
+its first-stage variables, flows, cost components and policy rows (declarations.py), adds its
 variables and constraints, registering its terms in a shared `Terms`; the balance, the costs
 and the objective are assembled from that registry. A concern that reads a flow (consumption:
 substitution and use) comes after the concerns that declare it; `Terms` refuses a flow read

@@ -3,10 +3,10 @@
     python -m optimizer.formulation.doc > docs/formulation.md
 
 Each concern module contributes its module docstring (the prose and the mathematics), its
-variables (the `doc` of each `pyo.Var`), its declarations (terms.py: first-stage decisions,
-flows, cost components, policy rows with their study key, index and unit) and its constraints
-(the docstring of each rule). A test checks that the file is current and that it describes
-every constraint of a built model (`undocumented`).
+variables (the `doc` of each `pyo.Var`), its declarations (declarations.py: first-stage
+decisions, flows, cost components, policy rows with their study key, index and unit) and its
+constraints (the docstring of each rule). A test checks that the file is current and that it
+describes every constraint of a built model (`undocumented`).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ A two-stage stochastic mixed-integer program. First stage (before the scenario i
 c country, s source, f facility, y year, o demand-side option, w scenario (always last).
 All money is in present-value EUR at the horizon start, discounted by `discount_factor[y]`.
 
-Under each concern, what it declares to the registry (`formulation/terms.py`): its
+Under each concern, what it declares to the registry (`formulation/declarations.py`): its
 first-stage variables, its flows (in or out of the material balance, and what labels their
 rows in flows.csv), its cost components and its policy rows (the study key each enforces, its
 index and unit, as duals.csv and conflicts.csv report them). Registering anything undeclared
@@ -78,7 +78,7 @@ def undocumented(model) -> set[str]:
 
 
 def _declarations(module) -> list[str]:
-    """The module's declarations (terms.py) as a few lines of Markdown."""
+    """The module's declarations (declarations.py) as a few lines of Markdown."""
     lines = []
     decisions = getattr(module, "DECISIONS", ())
     if decisions:

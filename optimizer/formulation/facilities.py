@@ -18,7 +18,8 @@ import itertools
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Cost, Decision, Flow, Terms
+from .declarations import Cost, Decision, Flow
+from .terms import Terms
 
 DECISIONS = (Decision("units_built"),)
 FLOWS = (Flow("production", "in", "facility"), Flow("recycling", "in", "facility"),

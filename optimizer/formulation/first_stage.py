@@ -27,7 +27,7 @@ import pyomo.environ as pyo
 
 from ..case import Case
 from . import CONCERNS, first_stage_vars
-from .terms import registry
+from .declarations import registry
 
 DECISIONS = registry(CONCERNS)["decisions"]
 

@@ -26,7 +26,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import MONEY, PolicyRow, Terms, total
+from .declarations import PolicyRow
+from .terms import MONEY, Terms, total
 
 DAYS_PER_YEAR = 365.0
 KIND = {"eu_extraction_share": "mining", "eu_processing_share": "refining",

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Flow, Terms
+from .declarations import Flow
+from .terms import Terms
 
 FLOWS = (Flow("collection", "in", "scrap"),)
 

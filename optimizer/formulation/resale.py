@@ -17,7 +17,8 @@ import itertools
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Cost, Flow, Terms
+from .declarations import Cost, Flow
+from .terms import Terms
 
 FLOWS = (Flow("surplus", "out", "source"), Flow("write_off", "out", "contracts"))
 COSTS = (Cost("resale", "second"),)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import PolicyRow, Terms
+from .declarations import PolicyRow
+from .terms import Terms
 
 POLICIES = (PolicyRow("shortfall_share_limit", "risk.max_shortfall_share",
                       ("material", "year", "scenario"), context=lambda case, where: (

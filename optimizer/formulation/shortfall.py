@@ -8,7 +8,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Cost, Flow, Terms
+from .declarations import Cost, Flow
+from .terms import Terms
 
 # shortfall.csv reports it, with its share of demand
 FLOWS = (Flow("shortfall", "in", "demand", reported=False),)

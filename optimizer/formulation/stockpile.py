@@ -30,7 +30,8 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Cost, Decision, Flow, Terms
+from .declarations import Cost, Decision, Flow
+from .terms import Terms
 
 DECISIONS = (Decision("stock_capacity", year=lambda case, index: case.study.horizon.start),)
 FLOWS = (Flow("stock_draw", "in", "stockpile"), Flow("stock_refill", "out", "stockpile"))

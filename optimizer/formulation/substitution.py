@@ -10,7 +10,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Cost, Decision, Flow, Terms
+from .declarations import Cost, Decision, Flow
+from .terms import Terms
 
 
 def _adoption_year(case: Case, option) -> int:

@@ -19,7 +19,8 @@ import itertools
 import pyomo.environ as pyo
 
 from ..case import Case
-from .terms import Cost, Decision, Flow, Terms
+from .declarations import Cost, Decision, Flow
+from .terms import Terms
 
 DECISIONS = (Decision("contract"),)
 FLOWS = (Flow("contract", "in", "source"), Flow("spot", "in", "source"))

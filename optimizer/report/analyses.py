@@ -1,11 +1,8 @@
 """Figures of the analyses (sweep, tornado, compare, frontier, stress, prioritize, ranges), from
 their tables.
 
-The functions read a table generically, so they fit whatever columns an analysis writes:
-text columns are labels (the first is the row label: strategy, parameter, point...), numeric
-columns are metrics, shown in the order of PREFERRED and then money first; a swept study key
-or input column is a column whose name holds a dot or a bracket (policy.min_stock_days,
-sources.price_eur_per_t[country=cn]). Keyword arguments name the columns when guessing fails:
+The functions read a table generically (table_columns.py), so they fit whatever columns an
+analysis writes. Keyword arguments name the columns when guessing fails:
 
     analysis_figures("sweep", frame, x="policy.min_stock_days", y=["expected_cost_eur"])
     analysis_figures("tornado", frame, label="param", low="low_eur", high="high_eur")
@@ -20,14 +17,10 @@ from matplotlib.figure import Figure
 
 from ..display import column_kind
 from .charts import COLORS, Chart, eur_scale, new_figure
+from .table_columns import (COUNTERS, axis_label, is_money, labels_and_metrics, money_values,
+                            pick, swept)
 
 KINDS = ("sweep", "tornado", "compare", "frontier", "stress", "prioritize", "ranges")
-MAX_PANELS = 4
-COUNTERS = {"year", "sample", "seed", "run", "index", "id", "draw", "iteration", "weight",
-            "bound", "rank_cost", "rank_decisions"}
-PREFERRED = ("expected_cost_eur", "total_cost_eur", "cvar_eur", "expected_shortfall_t",
-             "shortfall_t", "total_stock_t", "capex_eur")
-UNITS = ("_eur", "_t", "_share", "_days", "_t_per_yr")
 CAPTIONS = {
     "sweep": "How the plan's metrics move as a study key or input is swept; one row of "
              "panels per value of a second swept key, if any. Axes do not start from zero, so "
@@ -53,63 +46,18 @@ CAPTIONS = {
 }
 
 
-def labels_and_metrics(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """(label columns, metric columns): text, flags, years and counters are labels; a metric
-    that is zero (or missing) throughout says nothing in a figure and is left to the table."""
-    metrics = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c]) and c not in COUNTERS
-               and not swept(c) and frame[c].fillna(0).abs().max() > 0]
-    return [c for c in frame.columns if c not in metrics], metrics
-
-
-def swept(column: str) -> bool:
-    """A study key or input column (policy.min_stock_days, sources.price_eur_per_t[...])."""
-    return "." in column
-
-
-def _pick(metrics: list[str], y) -> list[str]:
-    """The metrics asked for, or up to MAX_PANELS: PREFERRED first, then money, then others."""
-    if y is not None:
-        return [y] if isinstance(y, str) else list(y)
-    rank = {c: (PREFERRED.index(c) if c in PREFERRED else len(PREFERRED) +
-                (0 if c.endswith("_eur") else 1 if c.endswith(UNITS) else 2)) for c in metrics}
-    return sorted(metrics, key=rank.get)[:MAX_PANELS]
-
-
-def is_money(column: str) -> bool:
-    return column.endswith(("_eur", "cvar"))
-
-
-def money_values(frame: pd.DataFrame, columns=None) -> list[float]:
-    """Every amount of the money columns (of those given): one EUR unit for a whole figure."""
-    return list(frame[[c for c in (columns or frame.columns) if is_money(str(c))
-                       and pd.api.types.is_numeric_dtype(frame[c])]].to_numpy().ravel())
-
-
-def _axis_label(column: str, values=()) -> tuple[float, str]:
-    """(divisor, 'label (unit)'): money (…_eur, and the frontier's risk_cvar) in the unit of
-    its values (EUR bn or m), others in the unit their name says (display.column_kind)."""
-    label, unit, kind = column_kind(column)
-    if is_money(column):
-        div, unit = eur_scale(values)
-        return div, f"{label} ({unit})"
-    if kind == "share":
-        return 0.01, f"{label} (%)"
-    return 1.0, f"{label} ({unit})" if unit and kind != "key" else label
-
-
 def sweep(frame: pd.DataFrame, x: str | None = None, y=None, by: str | None = None) -> Figure:
     _, metrics = labels_and_metrics(frame)
     keys = [c for c in frame.columns if swept(c)] or ["value" if "value" in frame else metrics[0]]
     x = x or keys[0]
     by = by or (keys[1] if len(keys) > 1 else None)
-    ys = _pick([m for m in metrics if m != x], y)
+    ys = pick([m for m in metrics if m != x], y)
     groups = list(frame.groupby(by, sort=True)) if by else [(None, frame)]
     fig, axes = new_figure(len(groups), len(ys), width=max(5.0, 4.2 * len(ys)), height=3.0)
     for row, (name, part) in zip(axes, groups):
         part = part.sort_values(x)
         for k, (ax, column) in enumerate(zip(row, ys)):
-            div, text = _axis_label(column, money_values(frame, ys) if is_money(column)
+            div, text = axis_label(column, money_values(frame, ys) if is_money(column)
                                     else frame[column])
             ax.plot(part[x], part[column] / div, marker="o", color=COLORS[k % len(COLORS)])
             ax.set_xlabel(x)
@@ -147,7 +95,7 @@ def tornado(frame: pd.DataFrame, label: str | None = None, low: str | None = Non
 def compare(frame: pd.DataFrame, label: str | None = None, y=None) -> Figure:
     labels, metrics = labels_and_metrics(frame)
     label = label or labels[0]
-    ys = _pick(metrics, y)
+    ys = pick(metrics, y)
     names = frame[label].astype(str)
     fig, axes = new_figure(1, len(ys), width=max(5.0, 3.9 * len(ys)),
                            height=0.35 * len(frame) + 1.6)
@@ -169,7 +117,7 @@ def compare(frame: pd.DataFrame, label: str | None = None, y=None) -> Figure:
                          fontsize=10, loc="left")
             ax.set_xlabel(f"difference ({unit})")
         else:
-            div, text = _axis_label(column, values)
+            div, text = axis_label(column, values)
             bars = ax.barh(names, values / div, color=[colors[n] for n in names])
             ax.bar_label(bars, fmt="{:,.0f}" if (values / div).abs().max() >= 100 else
                          "{:,.3g}", fontsize=8, padding=2)
@@ -191,11 +139,11 @@ def frontier(frame: pd.DataFrame, x: str | None = None, y: str | None = None,
              label: str | None = None) -> Figure:
     labels, metrics = labels_and_metrics(frame)
     risk = next((c for c in frame.columns if c.startswith("risk_")), None)
-    x = x or _pick(metrics, None)[0]
-    y = y or risk or _pick([m for m in metrics if m != x], None)[0]
+    x = x or pick(metrics, None)[0]
+    y = y or risk or pick([m for m in metrics if m != x], None)[0]
     label = label or next((c for c in labels if c not in COUNTERS), None)
     money = money_values(frame, [x, y])
-    (xdiv, xtext), (ydiv, ytext) = _axis_label(x, money), _axis_label(y, money)
+    (xdiv, xtext), (ydiv, ytext) = axis_label(x, money), axis_label(y, money)
     rows = frame.sort_values(x)
     fig, axes = new_figure(width=7.0, height=4.2)
     ax = axes[0, 0]
@@ -213,10 +161,10 @@ def frontier(frame: pd.DataFrame, x: str | None = None, y: str | None = None,
 def stress(frame: pd.DataFrame, by: str | None = None, y=None) -> Figure:
     _, metrics = labels_and_metrics(frame)
     by = by or next((c for c in ("strategy", "plan") if c in frame), None)
-    ys = _pick(metrics, y)
+    ys = pick(metrics, y)
     fig, axes = new_figure(1, len(ys), width=max(5.0, 3.6 * len(ys)), height=3.4)
     for ax, column in zip(axes[0], ys):
-        div, text = _axis_label(column, money_values(frame, ys) if is_money(column)
+        div, text = axis_label(column, money_values(frame, ys) if is_money(column)
                                 else frame[column])
         if by:
             groups = list(frame.groupby(by, sort=False))
