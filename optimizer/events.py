@@ -221,11 +221,15 @@ def _runs(values: dict[int, tuple]) -> list[tuple[int, int, tuple]]:
     return out
 
 
-def _baseline(rows: pd.DataFrame, material: str, country: str, year: int) -> tuple[float, float]:
-    """(share, multiplier) of the `*` regime rows covering a material, country and year."""
-    hit = rows[(rows["material"].isin([material, "*"])) & (rows["country"].isin([country, "*"]))
-               & (rows["year_from"] <= year) & (rows["year_to"] >= year)]
-    return float(hit["available_share"].min()), float(hit["price_multiplier"].max())
+def _baseline(rows: list[tuple], material: str, country: str, year: int) -> tuple[float, float]:
+    """(share, multiplier) of the `*` regime rows (material, country, year_from, year_to,
+    available_share, price_multiplier) covering a material, country and year: the lowest
+    share and the highest multiplier, blanks skipped, NaN where no row covers it."""
+    hit = [r for r in rows if r[0] in (material, "*") and r[1] in (country, "*")
+           and r[2] <= year <= r[3]]
+    shares = [float(r[4]) for r in hit if r[4] == r[4]]
+    prices = [float(r[5]) for r in hit if r[5] == r[5]]
+    return (min(shares) if shares else np.nan), (max(prices) if prices else np.nan)
 
 
 def path_rows(scenario: str, path: list[Occurrence], years: list[int],
@@ -246,11 +250,15 @@ def path_rows(scenario: str, path: list[Occurrence], years: list[int],
                     if abs(np.log(factor)) > abs(np.log(cell.get(y, 1.0))):
                         cell[y] = factor
     disruptions = []
+    # plain tuples: a pandas filter per (material, country, year) took most of a sample's time
+    rows = list(regime[["material", "country", "year_from", "year_to", "available_share",
+                        "price_multiplier"]].itertuples(index=False, name=None)) \
+        if not regime.empty else []
     for (m, c), by_year in supply.items():
-        if not regime.empty:
+        if rows:
             by_year = {y: (min(s, b[0]), max(p, b[1])) if not np.isnan(b[0]) else (s, p)
                        for y, (s, p) in by_year.items()
-                       for b in [_baseline(regime, m, c, y)]}
+                       for b in [_baseline(rows, m, c, y)]}
         disruptions += [{"scenario": scenario, "material": m, "country": c, "year_from": a,
                          "year_to": b, "available_share": v[0], "price_multiplier": v[1],
                          "source": EVENT_SOURCE} for a, b, v in _runs(by_year)]
