@@ -67,6 +67,10 @@ class HeldModel:
                 else:
                     row.deactivate()
         self.hold(plan)
+        # the variables whose bounds set_scenario sets directly (allow_draws)
+        self.scenario_bounded = list(self.model.stock_draw.values())
+        self._base_demand = self.case.base_demand.to_dict()
+        self._material = self.case.sources["material"].to_dict()
         new_highs()    # HiGHS prints its banner once per process: let it go to stderr
         highspy.Highs.resetGlobalScheduler(True)   # HiGHS fixes its thread count per process
         self.solver = SolverFactory("highs")
@@ -83,26 +87,20 @@ class HeldModel:
         """Hold a Plan (or {variable name: {index: value}}) in the kept model."""
         hold(self.model, plan)
 
-    def set_scenario(self, data: ScenarioData) -> None:
+    def set_scenario(self, data: ScenarioData, params: bool = True) -> None:
         """Give the one-scenario template the data of another scenario: its Params (the
         spare share derived from its availability as Case.spare_share is), which
         policy rows apply (those lifted_when_disrupted, the country cap, not in its
         material's disrupted years) and where stock may be drawn (in a
-        crisis: disrupted, or demand above demand.csv; see Case.crisis)."""
+        crisis: disrupted, or demand above demand.csv; see Case.crisis). With
+        `params=False` the Params of `scenario_values` keep their values (a KeptLP takes
+        those values instead)."""
         m = self.model
         (w,) = list(m.W)
-        material = self.case.sources["material"].to_dict()
-        for (mat, y, _), param in m.demand_t.items():
-            param.set_value(data.demand[mat, y])
-        for (s, y, _), param in m.available_share.items():
-            param.set_value(data.availability[s, y])
-        availability = pd.Series(data.availability).rename_axis(["source", "year"])
-        spare = self.case.spare_share_of(availability).to_dict()
-        for (s, y, _), param in m.spare_share.items():
-            param.set_value(spare[s, y])
-        for (s, y, _), param in m.price_multiplier.items():
-            param.set_value(data.price_multiplier[material[s], y])
-        base = self.case.base_demand
+        if params:
+            for param, value in self.scenario_values(data):
+                param.set_value(value)
+        base = self._base_demand
         surge = {k for k, d in data.demand.items() if d > base.get(k, 0.0) * (1 + 1e-9)}
         allow_draws(m, {(mat, y, w) for mat, y in data.disrupted | surge})
         for name, declared in m.policy_rows.items():
@@ -114,6 +112,19 @@ class HeldModel:
                     row.deactivate()
                 else:
                     row.activate()
+
+    def scenario_values(self, data: ScenarioData) -> list[tuple[object, float]]:
+        """(Param, value) of the scenario data Params (demand_t, available_share,
+        spare_share, price_multiplier) in scenario `data`."""
+        m, material = self.model, self._material
+        availability = pd.Series(data.availability).rename_axis(["source", "year"])
+        spare = self.case.spare_share_of(availability).to_dict()
+        return [(param, data.demand[mat, y]) for (mat, y, _), param in m.demand_t.items()] \
+            + [(param, data.availability[s, y])
+               for (s, y, _), param in m.available_share.items()] \
+            + [(param, spare[s, y]) for (s, y, _), param in m.spare_share.items()] \
+            + [(param, data.price_multiplier[material[s], y])
+               for (s, y, _), param in m.price_multiplier.items()]
 
     def solve(self, load: bool = True) -> Evaluation:
         """Solve the held model; load the second stage into its variables when `load`."""
