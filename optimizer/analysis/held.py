@@ -71,6 +71,12 @@ class HeldModel:
         self.scenario_bounded = list(self.model.stock_draw.values())
         self._base_demand = self.case.base_demand.to_dict()
         self._material = self.case.sources["material"].to_dict()
+        # the scenario data Params (mutable in a one-scenario template), in one order
+        self._scenario_keys, self.scenario_params = [], []
+        for name in ("demand_t", "available_share", "spare_share", "price_multiplier"):
+            for (*key, _), param in self.model.find_component(name).items():
+                self._scenario_keys.append((name, tuple(key)))
+                self.scenario_params.append(param)
         new_highs()    # HiGHS prints its banner once per process: let it go to stderr
         highspy.Highs.resetGlobalScheduler(True)   # HiGHS fixes its thread count per process
         self.solver = SolverFactory("highs")
@@ -93,12 +99,12 @@ class HeldModel:
         policy rows apply (those lifted_when_disrupted, the country cap, not in its
         material's disrupted years) and where stock may be drawn (in a
         crisis: disrupted, or demand above demand.csv; see Case.crisis). With
-        `params=False` the Params of `scenario_values` keep their values (a KeptLP takes
-        those values instead)."""
+        `params=False` the scenario_params keep their values (a KeptLP takes those of
+        `scenario_values` instead)."""
         m = self.model
         (w,) = list(m.W)
         if params:
-            for param, value in self.scenario_values(data):
+            for param, value in zip(self.scenario_params, self.scenario_values(data)):
                 param.set_value(value)
         base = self._base_demand
         surge = {k for k, d in data.demand.items() if d > base.get(k, 0.0) * (1 + 1e-9)}
@@ -113,18 +119,15 @@ class HeldModel:
                 else:
                     row.activate()
 
-    def scenario_values(self, data: ScenarioData) -> list[tuple[object, float]]:
-        """(Param, value) of the scenario data Params (demand_t, available_share,
-        spare_share, price_multiplier) in scenario `data`."""
-        m, material = self.model, self._material
-        availability = pd.Series(data.availability).rename_axis(["source", "year"])
-        spare = self.case.spare_share_of(availability).to_dict()
-        return [(param, data.demand[mat, y]) for (mat, y, _), param in m.demand_t.items()] \
-            + [(param, data.availability[s, y])
-               for (s, y, _), param in m.available_share.items()] \
-            + [(param, spare[s, y]) for (s, y, _), param in m.spare_share.items()] \
-            + [(param, data.price_multiplier[material[s], y])
-               for (s, y, _), param in m.price_multiplier.items()]
+    def scenario_values(self, data: ScenarioData) -> list[float]:
+        """The values in scenario `data` of `scenario_params`, in their order."""
+        spare = self.case.spare_share_of(
+            pd.Series(data.availability).rename_axis(["source", "year"])).to_dict()
+        by_source = {"demand_t": data.demand, "available_share": data.availability,
+                     "spare_share": spare}
+        price, material = data.price_multiplier, self._material
+        return [by_source[name][key] if name in by_source else price[material[key[0]], key[1]]
+                for name, key in self._scenario_keys]
 
     def solve(self, load: bool = True) -> Evaluation:
         """Solve the held model; load the second stage into its variables when `load`."""

@@ -148,7 +148,7 @@ class KeptLP:
         self._evaluate = numbers.evaluator()
         self._params = numbers.params
         self._theta = np.array([p.value for p in numbers.params], dtype=float)
-        self._scenario_positions = None     # of held.scenario_values's Params in θ
+        self._scenario_positions = None     # of held.scenario_params in θ
         self._read_params = list(enumerate(numbers.params))   # Params read at each solve
         self._entries = np.array(entries, dtype=int)
         self._matrix = (np.array(rows, dtype=int), np.array(cols, dtype=int))
@@ -258,13 +258,13 @@ class KeptLP:
         """The held model's set_scenario, with the scenario data Params' values put in θ
         (the Pyomo Params keep theirs: setting thousands of them took longer than the LP)."""
         self.held.set_scenario(data, params=False)
-        pairs = self.held.scenario_values(data)
         if self._scenario_positions is None:
             where = {id(p): i for i, p in enumerate(self._params)}
-            self._scenario_positions = np.array([where.get(id(p), -1) for p, _ in pairs])
+            self._scenario_positions = np.array([where.get(id(p), -1)
+                                                 for p in self.held.scenario_params])
             given = set(self._scenario_positions.tolist())
             self._read_params = [(i, p) for i, p in enumerate(self._params) if i not in given]
-        values = np.fromiter((v for _, v in pairs), float, len(pairs))
+        values = np.array(self.held.scenario_values(data), dtype=float)
         used = self._scenario_positions >= 0
         self._theta[self._scenario_positions[used]] = values[used]
 
