@@ -2,8 +2,9 @@
 
 One one-scenario model is built with mutable scenario data and the plan held; each sample
 only changes its demand, availability and price Params (and which country-cap rows apply),
-which held_lp.KeptLP pushes to HiGHS, and HiGHS re-solves the LP from the last basis. Per sample i, with weight q_i (1/N for Monte
-Carlo samples, the probability for the study's own scenarios):
+which held_lp.KeptLP pushes to HiGHS, and HiGHS re-solves the LP from the last basis. Per
+sample i, with weight q_i (1/N for Monte Carlo samples, the probability for the study's own
+scenarios):
 
     cost_i       = first_stage_cost(x) + Q(x, ξ_i)       [EUR, present value]
     shortfall_i  = Σ_{m,y} shortfall[m,y]                [t], and per material
