@@ -119,15 +119,29 @@ class HeldModel:
                 else:
                     row.activate()
 
-    def scenario_values(self, data: ScenarioData) -> list[float]:
-        """The values in scenario `data` of `scenario_params`, in their order."""
-        spare = self.case.spare_share_of(
-            pd.Series(data.availability).rename_axis(["source", "year"])).to_dict()
+    def scenario_values(self, data: ScenarioData, spare: dict | None = None) -> list[float]:
+        """The values in scenario `data` of `scenario_params`, in their order; `spare`, the
+        scenario's spare shares by (source, year) when already known (spare_shares)."""
+        if spare is None:
+            spare = self.case.spare_share_of(
+                pd.Series(data.availability).rename_axis(["source", "year"])).to_dict()
         by_source = {"demand_t": data.demand, "available_share": data.availability,
                      "spare_share": spare}
         price, material = data.price_multiplier, self._material
         return [by_source[name][key] if name in by_source else price[material[key[0]], key[1]]
                 for name, key in self._scenario_keys]
+
+    def spare_shares(self, scenarios: list[ScenarioData]) -> list[dict]:
+        """The spare shares by (source, year) of each scenario, in one call of
+        Case.spare_share_of for all (one call per scenario costs more than its LP)."""
+        keys = [(s, y, i) for i, data in enumerate(scenarios) for s, y in data.availability]
+        availability = pd.Series(
+            [v for data in scenarios for v in data.availability.values()], dtype=float,
+            index=pd.MultiIndex.from_tuples(keys, names=["source", "year", "scenario"]))
+        out = [{} for _ in scenarios]
+        for (s, y, i), value in self.case.spare_share_of(availability).items():
+            out[i][s, y] = value
+        return out
 
     def solve(self, load: bool = True) -> Evaluation:
         """Solve the held model; load the second stage into its variables when `load`."""

@@ -254,9 +254,10 @@ class KeptLP:
         objective = h.getInfo().objective_function_value * self.held.model.eur_per_objective_unit
         return Evaluation("optimal", float(objective), True)
 
-    def set_scenario(self, data: ScenarioData) -> None:
+    def set_scenario(self, data: ScenarioData, spare: dict | None = None) -> None:
         """The held model's set_scenario, with the scenario data Params' values put in θ
-        (the Pyomo Params keep theirs: setting thousands of them took longer than the LP)."""
+        (the Pyomo Params keep theirs: setting thousands of them took longer than the LP);
+        `spare` as HeldModel.scenario_values takes it."""
         self.held.set_scenario(data, params=False)
         if self._scenario_positions is None:
             where = {id(p): i for i, p in enumerate(self._params)}
@@ -264,7 +265,7 @@ class KeptLP:
                                                  for p in self.held.scenario_params])
             given = set(self._scenario_positions.tolist())
             self._read_params = [(i, p) for i, p in enumerate(self._params) if i not in given]
-        values = np.array(self.held.scenario_values(data), dtype=float)
+        values = np.array(self.held.scenario_values(data, spare), dtype=float)
         used = self._scenario_positions >= 0
         self._theta[self._scenario_positions[used]] = values[used]
 

@@ -68,8 +68,9 @@ def run_samples(case: Case, plan: Plan, samples: list[Sample], threads: int = 1,
     variables = [v for _, v in shortfall]
     materials = sorted({m for (m, _, _), _ in shortfall})
     rows = []
-    for name, weight, data in samples:
-        lp.set_scenario(data)
+    spares = held.spare_shares([data for _, _, data in samples])
+    for (name, weight, data), spare in zip(samples, spares):
+        lp.set_scenario(data, spare)
         evaluation = lp.solve()
         row = {"sample": name, "weight": weight, "status": evaluation.status,
                "policy_met": evaluation.policy_met, "total_cost_eur": evaluation.objective}
