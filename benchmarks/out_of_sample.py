@@ -36,7 +36,13 @@ def check(study: str, plan_file: str, workers: int | None) -> dict:
 
     from optimizer.analysis.disruptions import load_events
     from optimizer.analysis.out_of_sample import cvar_interval
-    from optimizer.analysis.parallel import cores
+    try:     # this checkout's default; a base without workers_for used the cores
+        from optimizer.analysis.out_of_sample import workers_for as default_workers
+    except ImportError:
+        from optimizer.analysis.parallel import cores
+
+        def default_workers(settings):
+            return settings.workers or cores()
     from optimizer.analysis.stress import evaluate_samples, monte_carlo_samples, summarize
     from optimizer.case import load_case
     from optimizer.plan import Plan
@@ -49,13 +55,14 @@ def check(study: str, plan_file: str, workers: int | None) -> dict:
     samples = monte_carlo_samples(case, load_events(settings.events, case), settings.samples,
                                   settings.seed)
     sampled = time.perf_counter()
-    frame = evaluate_samples(case, plan, samples, workers or settings.workers or cores())
+    frame = evaluate_samples(case, plan, samples, workers or default_workers(settings))
     done = time.perf_counter()
     alpha = case.study.risk.alpha
     table = summarize(frame, exact=False, level=settings.level, alpha=alpha).set_index("metric")
     z = NormalDist().inv_cdf((1 + settings.level) / 2)
     costs = frame.loc[frame["status"] == "optimal", "total_cost_eur"].to_numpy(dtype=float)
-    return {"sampling_s": sampled - start, "evaluate_s": done - sampled, "total_s": done - start,
+    return {"workers": workers or default_workers(settings), "sampling_s": sampled - start,
+            "evaluate_s": done - sampled, "total_s": done - start,
             "expected_cost_eur": [float(table.at["total_cost_eur", k])
                                   for k in ("ci_low", "mean", "ci_high")],
             "cvar_eur": cvar_interval(costs, alpha, z),
@@ -114,11 +121,11 @@ def main() -> None:
     base, this = (min(rows, key=lambda r: r["total_s"]) for rows in rounds.values())
     print(f"{args.study}, out of sample, best of {args.repeat} (base {args.base} | this "
           "checkout), seconds")
-    print(f"{'':12}{'sampling':>10}{'evaluate':>10}{'total':>10}")
+    print(f"{'':12}{'workers':>10}{'sampling':>10}{'evaluate':>10}{'total':>10}")
     for name, row in (("base", base), ("this", this)):
-        print(f"{name:12}" + "".join(f"{row[k]:10.2f}" for k in ("sampling_s", "evaluate_s",
-                                                                  "total_s")))
-    print(f"{'ratio':12}{base['sampling_s'] / this['sampling_s']:10.1f}"
+        print(f"{name:12}{row['workers']:10d}" + "".join(
+            f"{row[k]:10.2f}" for k in ("sampling_s", "evaluate_s", "total_s")))
+    print(f"{'ratio':12}{'':10}{base['sampling_s'] / this['sampling_s']:10.1f}"
           f"{base['evaluate_s'] / this['evaluate_s']:10.1f}{base['total_s'] / this['total_s']:10.1f}")
     for key in FIGURES:
         print(f"{key}: base {base[key]}, this {this[key]}")
