@@ -12,7 +12,7 @@ entries that changed pushed to HiGHS in bulk (costs, row and column bounds) or o
 (matrix coefficients). HiGHS keeps its basis across such changes, so each LP starts from the
 last scenario's optimal basis. Pyomo's persistent interface re-evaluates every Param
 expression of the model through its expression tree on each re-solve, which took three
-quarters of an evaluation (benchmarks/out_of_sample.py).
+quarters of a sample's time (benchmarks/RESULTS.md).
 
 What HeldModel.set_scenario changes besides Params is read back too: column bounds set
 directly (stock_draw opened or closed in a crisis) and which second-stage policy rows are
