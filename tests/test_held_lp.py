@@ -2,13 +2,15 @@
 the cost and shortfall of a model built and solved from scratch for that sample alone."""
 from __future__ import annotations
 
+import numpy as np
+import pyomo.environ as pyo
 import pytest
 
 import optimizer
 from conftest import TINY
 from optimizer.analysis.disruptions import EventRule, Events
 from optimizer.analysis.held import HeldModel
-from optimizer.analysis.held_lp import KeptLP, _Numbers
+from optimizer.analysis.held_lp import KeptLP, AffineNumbers
 from optimizer.analysis.stress import monte_carlo_samples, run_samples
 from optimizer.plan import Plan
 from optimizer.scenarios import with_scenarios
@@ -72,16 +74,15 @@ def test_rows_lifted_in_disrupted_years_come_back_in_the_next_sample(tmp_path):
     assert_same_as_from_scratch(case, plan, samples)
 
 
-def test_a_product_of_params_is_refused():
-    import pyomo.environ as pyo
-
+def test_numbers_are_affine_in_the_params_and_a_product_of_params_is_refused():
     m = pyo.ConcreteModel()
     m.p = pyo.Param(initialize=2.0, mutable=True)
     m.q = pyo.Param(initialize=3.0, mutable=True)
-    numbers = _Numbers()
+    numbers = AffineNumbers()
     numbers.add(4 * m.p + 1)
     numbers.add(-(m.p / 2) + m.q)
     values = numbers.evaluator()
-    assert list(values(pytest.importorskip("numpy").array([2.0, 3.0]))) == [9.0, 2.0]
+    assert list(values(np.array([2.0, 3.0]))) == [9.0, 2.0]
+    assert list(values(np.array([0.0, 1.0]))) == [1.0, 1.0]
     with pytest.raises(ValueError, match="product"):
         numbers.add(m.p * m.q)

@@ -7,9 +7,10 @@ model is compiled once, every number k as
 
     value_k(θ) = a_k + Σ_p B_kp θ_p          (B sparse; a Param-free number has B_k = 0)
 
-and a scenario is then θ read off the Params, value = a + B θ in one sparse product, and the
-entries that changed pushed to HiGHS in bulk (costs, row and column bounds) or one by one
-(matrix coefficients). HiGHS keeps its basis across such changes, so each LP starts from the
+and a scenario is then θ (the scenario data Params' values from HeldModel.scenario_values,
+without setting the Pyomo Params; the others, refill_due, read off their Params), value =
+a + B θ in one sparse product, and the entries that changed pushed to HiGHS in bulk (costs,
+row and column bounds) or one by one (matrix coefficients). HiGHS keeps its basis across such changes, so each LP starts from the
 last scenario's optimal basis. Pyomo's persistent interface re-evaluates every Param
 expression of the model through its expression tree on each re-solve, which took three
 quarters of a sample's time (benchmarks/RESULTS.md).
@@ -46,7 +47,7 @@ class NotAffine(ValueError):
     """A number of the model is not affine in its mutable Params."""
 
 
-class _Numbers:
+class AffineNumbers:
     """Numbers of the LP as affine forms a + Σ B_p θ_p over the Params met so far."""
 
     def __init__(self):
@@ -120,7 +121,7 @@ class KeptLP:
     def __init__(self, held: HeldModel):
         self.held = held
         model = held.model
-        numbers = _Numbers()
+        numbers = AffineNumbers()
         self.columns: list = []
         self._column: dict[int, int] = {}
         rows, cols, entries = [], [], []      # matrix coordinates and their numbers
@@ -169,7 +170,7 @@ class KeptLP:
             self.columns.append(var)
         return j
 
-    def _compile_bounds(self, numbers: _Numbers) -> None:
+    def _compile_bounds(self, numbers: AffineNumbers) -> None:
         """Each column's bounds as numbers: the variable's own (an expression of Params,
         e.g. shortfall ≤ demand_t, or a number), within its domain's."""
         self._column_numbers = tuple(
