@@ -38,6 +38,7 @@ from ..solve import TERMINATION, new_highs
 from ..tables import plan_tables
 
 log = logging.getLogger(__name__)
+SCENARIO_PARAMS = ("demand_t", "available_share", "spare_share", "price_multiplier")
 
 
 @dataclass
@@ -73,7 +74,7 @@ class HeldModel:
         self._material = self.case.sources["material"].to_dict()
         # the scenario data Params (mutable in a one-scenario template), in one order
         self._scenario_keys, self.scenario_params = [], []
-        for name in ("demand_t", "available_share", "spare_share", "price_multiplier"):
+        for name in SCENARIO_PARAMS if mutable else ():
             for (*key, _), param in self.model.find_component(name).items():
                 self._scenario_keys.append((name, tuple(key)))
                 self.scenario_params.append(param)
