@@ -31,7 +31,6 @@ the exact (Clopper-Pearson) 95% interval of the record (checks.py checks it),
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,32 +165,20 @@ def _runs(values: dict[int, tuple]) -> list[tuple[int, int, tuple]]:
     return out
 
 
-class Regime:
-    """The `*` disruption rows (the regime in force), asked by material, country and year."""
-
-    def __init__(self, rows: pd.DataFrame):
-        self.empty = rows.empty
-        if self.empty:
-            return
-        self.material, self.country = rows["material"].to_numpy(), rows["country"].to_numpy()
-        self.start, self.end = rows["year_from"].to_numpy(), rows["year_to"].to_numpy()
-        self.share = rows["available_share"].to_numpy(dtype=float)
-        self.multiplier = rows["price_multiplier"].to_numpy(dtype=float)
-
-    def at(self, material: str, country: str, year: int) -> tuple[float, float]:
-        """(share, multiplier) of the rows covering them; nan when none does."""
-        hit = (((self.material == material) | (self.material == "*"))
-               & ((self.country == country) | (self.country == "*"))
-               & (self.start <= year) & (self.end >= year))
-        if not hit.any():
-            return math.nan, math.nan
-        return float(self.share[hit].min()), float(self.multiplier[hit].max())
+def _baseline(rows: list[tuple], material: str, country: str, year: int) -> tuple[float, float]:
+    """(share, multiplier) of the `*` regime rows (material, country, year_from, year_to,
+    available_share, price_multiplier) covering a material, country and year: the lowest
+    share and the highest multiplier, blanks skipped, NaN where no row covers it."""
+    hit = [r for r in rows if r[0] in (material, "*") and r[1] in (country, "*")
+           and r[2] <= year <= r[3]]
+    shares = [float(r[4]) for r in hit if r[4] == r[4]]
+    prices = [float(r[5]) for r in hit if r[5] == r[5]]
+    return (min(shares) if shares else np.nan), (max(prices) if prices else np.nan)
 
 
 def path_rows(scenario: str, path: list[Occurrence], years: list[int],
-              regime: pd.DataFrame | Regime) -> tuple[list[dict], list[dict]]:
+              regime: pd.DataFrame) -> tuple[list[dict], list[dict]]:
     """Disruption rows and demand-shock rows of one path (regime: the `*` disruption rows)."""
-    regime = regime if isinstance(regime, Regime) else Regime(regime)
     supply: dict[tuple[str, str], dict[int, tuple]] = {}
     demand: dict[tuple[str, str], dict[int, float]] = {}
     for occ in path:
@@ -207,11 +194,15 @@ def path_rows(scenario: str, path: list[Occurrence], years: list[int],
                     if abs(np.log(factor)) > abs(np.log(cell.get(y, 1.0))):
                         cell[y] = factor
     disruptions = []
+    # plain tuples: a pandas filter per (material, country, year) took most of a sample's time
+    rows = list(regime[["material", "country", "year_from", "year_to", "available_share",
+                        "price_multiplier"]].itertuples(index=False, name=None)) \
+        if not regime.empty else []
     for (m, c), by_year in supply.items():
-        if not regime.empty:
+        if rows:
             by_year = {y: (min(s, b[0]), max(p, b[1])) if not np.isnan(b[0]) else (s, p)
                        for y, (s, p) in by_year.items()
-                       for b in [regime.at(m, c, y)]}
+                       for b in [_baseline(rows, m, c, y)]}
         disruptions += [{"scenario": scenario, "material": m, "country": c, "year_from": a,
                          "year_to": b, "available_share": v[0], "price_multiplier": v[1],
                          "source": EVENT_SOURCE} for a, b, v in _runs(by_year)]
@@ -235,9 +226,8 @@ def path_tables(tables: dict[str, pd.DataFrame], paths: dict[str, list[Occurrenc
     dis, shocks = tables["disruptions"], tables["demand_shocks"]
     regime, kept_shocks = dis[dis["scenario"] == "*"], shocks[shocks["scenario"] == "*"]
     cuts, surges = [], []
-    in_force = Regime(regime)
     for name, path in paths.items():
-        rows, shock_rows = path_rows(name, path, years, in_force)
+        rows, shock_rows = path_rows(name, path, years, regime)
         cuts += rows
         surges += shock_rows
     out = dict(tables)

@@ -38,6 +38,7 @@ from ..solve import TERMINATION, new_highs
 from ..tables import plan_tables
 
 log = logging.getLogger(__name__)
+SCENARIO_PARAMS = ("demand_t", "available_share", "spare_share", "price_multiplier")
 
 
 @dataclass
@@ -67,6 +68,16 @@ class HeldModel:
                 else:
                     row.deactivate()
         self.hold(plan)
+        # the variables whose bounds set_scenario sets directly (allow_draws)
+        self.scenario_bounded = list(self.model.stock_draw.values())
+        self._base_demand = self.case.base_demand.to_dict()
+        self._material = self.case.sources["material"].to_dict()
+        # the scenario data Params (mutable in a one-scenario template), in one order
+        self._scenario_keys, self.scenario_params = [], []
+        for name in SCENARIO_PARAMS if mutable else ():
+            for (*key, _), param in self.model.find_component(name).items():
+                self._scenario_keys.append((name, tuple(key)))
+                self.scenario_params.append(param)
         new_highs()    # HiGHS prints its banner once per process: let it go to stderr
         highspy.Highs.resetGlobalScheduler(True)   # HiGHS fixes its thread count per process
         self.solver = SolverFactory("highs")
@@ -83,26 +94,20 @@ class HeldModel:
         """Hold a Plan (or {variable name: {index: value}}) in the kept model."""
         hold(self.model, plan)
 
-    def set_scenario(self, data: ScenarioData) -> None:
+    def set_scenario(self, data: ScenarioData, params: bool = True) -> None:
         """Give the one-scenario template the data of another scenario: its Params (the
         spare share derived from its availability as Case.spare_share is), which
         policy rows apply (those lifted_when_disrupted, the country cap, not in its
         material's disrupted years) and where stock may be drawn (in a
-        crisis: disrupted, or demand above demand.csv; see Case.crisis)."""
+        crisis: disrupted, or demand above demand.csv; see Case.crisis). With
+        `params=False` the scenario_params keep their values (a KeptLP takes those of
+        `scenario_values` instead)."""
         m = self.model
         (w,) = list(m.W)
-        material = self.case.sources["material"].to_dict()
-        for (mat, y, _), param in m.demand_t.items():
-            param.set_value(data.demand[mat, y])
-        for (s, y, _), param in m.available_share.items():
-            param.set_value(data.availability[s, y])
-        availability = pd.Series(data.availability).rename_axis(["source", "year"])
-        spare = self.case.spare_share_of(availability).to_dict()
-        for (s, y, _), param in m.spare_share.items():
-            param.set_value(spare[s, y])
-        for (s, y, _), param in m.price_multiplier.items():
-            param.set_value(data.price_multiplier[material[s], y])
-        base = self.case.base_demand
+        if params:
+            for param, value in zip(self.scenario_params, self.scenario_values(data)):
+                param.set_value(value)
+        base = self._base_demand
         surge = {k for k, d in data.demand.items() if d > base.get(k, 0.0) * (1 + 1e-9)}
         allow_draws(m, {(mat, y, w) for mat, y in data.disrupted | surge})
         for name, declared in m.policy_rows.items():
@@ -114,6 +119,30 @@ class HeldModel:
                     row.deactivate()
                 else:
                     row.activate()
+
+    def scenario_values(self, data: ScenarioData, spare: dict | None = None) -> list[float]:
+        """The values in scenario `data` of `scenario_params`, in their order; `spare`, the
+        scenario's spare shares by (source, year) when already known (spare_shares)."""
+        if spare is None:
+            spare = self.case.spare_share_of(
+                pd.Series(data.availability).rename_axis(["source", "year"])).to_dict()
+        by_source = {"demand_t": data.demand, "available_share": data.availability,
+                     "spare_share": spare}
+        price, material = data.price_multiplier, self._material
+        return [by_source[name][key] if name in by_source else price[material[key[0]], key[1]]
+                for name, key in self._scenario_keys]
+
+    def spare_shares(self, scenarios: list[ScenarioData]) -> list[dict]:
+        """The spare shares by (source, year) of each scenario, in one call of
+        Case.spare_share_of for all (one call per scenario costs more than its LP)."""
+        keys = [(s, y, i) for i, data in enumerate(scenarios) for s, y in data.availability]
+        availability = pd.Series(
+            [v for data in scenarios for v in data.availability.values()], dtype=float,
+            index=pd.MultiIndex.from_tuples(keys, names=["source", "year", "scenario"]))
+        out = [{} for _ in scenarios]
+        for (s, y, i), value in self.case.spare_share_of(availability).items():
+            out[i][s, y] = value
+        return out
 
     def solve(self, load: bool = True) -> Evaluation:
         """Solve the held model; load the second stage into its variables when `load`."""

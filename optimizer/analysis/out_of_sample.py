@@ -34,6 +34,10 @@ from .stress import evaluate_samples, monte_carlo_samples, summarize
 
 log = logging.getLogger(__name__)
 ANY = 1e-6    # tonnes: less is no shortfall
+# Samples a worker process must have to pay for itself: starting the pool, building and
+# compiling a held model per worker took 4-8 s on the shared 2-core machine, against about
+# 50 ms per sample (benchmarks/RESULTS.md): 200 samples ran in 10 s on 1 worker, 13 s on 2.
+SAMPLES_PER_WORKER = 400
 
 
 def cvar_interval(costs: np.ndarray, alpha: float, z: float) -> list[float]:
@@ -56,13 +60,19 @@ def in_sample(results: Results) -> dict:
             "p_shortfall": float(p)}
 
 
+def workers_for(settings) -> int:
+    """Worker processes for the study's `out_of_sample` settings: as given, else one per
+    SAMPLES_PER_WORKER samples, at most the cores."""
+    return settings.workers or min(cores(), -(-settings.samples // SAMPLES_PER_WORKER))
+
+
 def out_of_sample(case: Case, results: Results, events: Events) -> dict:
     """The summary's out_of_sample block for the plan of `results` (solved on `case`)."""
     settings = case.study.out_of_sample
     start = time.perf_counter()
     plan = Plan.of(results, case)
     samples = monte_carlo_samples(case, events, settings.samples, settings.seed)
-    workers = settings.workers or cores()
+    workers = workers_for(settings)
     frame = evaluate_samples(case, plan, samples, workers)
     alpha = case.study.risk.alpha
     table = summarize(frame, exact=False, level=settings.level, alpha=alpha).set_index("metric")

@@ -2,8 +2,9 @@
 
 One one-scenario model is built with mutable scenario data and the plan held; each sample
 only changes its demand, availability and price Params (and which country-cap rows apply),
-and HiGHS re-solves the LP from the last basis. Per sample i, with weight q_i (1/N for Monte
-Carlo samples, the probability for the study's own scenarios):
+which held_lp.KeptLP pushes to HiGHS, and HiGHS re-solves the LP from the last basis. Per
+sample i, with weight q_i (1/N for Monte Carlo samples, the probability for the study's own
+scenarios):
 
     cost_i       = first_stage_cost(x) + Q(x, ξ_i)       [EUR, present value]
     shortfall_i  = Σ_{m,y} shortfall[m,y]                [t], and per material
@@ -38,6 +39,7 @@ from ..plan import Plan
 from ..scenarios import ScenarioData, case_scenario, with_scenarios
 from .disruptions import Events, calm, sample
 from .held import HeldModel
+from .held_lp import KeptLP
 from .parallel import allocate, cores, run_all
 
 log = logging.getLogger(__name__)
@@ -61,19 +63,21 @@ def run_samples(case: Case, plan: Plan, samples: list[Sample], threads: int = 1,
     """One row per sample: status, policy_met, total cost, shortfall (total, per material)."""
     template = with_scenarios(case, {"sample": (1.0, calm(case))})
     held = HeldModel(template, plan, mutable=True, threads=threads)
+    lp = KeptLP(held)
     shortfall = list(held.model.shortfall.items())
     variables = [v for _, v in shortfall]
     materials = sorted({m for (m, _, _), _ in shortfall})
     rows = []
-    for name, weight, data in samples:
-        held.set_scenario(data)
-        evaluation = held.solve(load=False)
+    spares = held.spare_shares([data for _, _, data in samples])
+    for (name, weight, data), spare in zip(samples, spares):
+        lp.set_scenario(data, spare)
+        evaluation = lp.solve()
         row = {"sample": name, "weight": weight, "status": evaluation.status,
                "policy_met": evaluation.policy_met, "total_cost_eur": evaluation.objective}
         if evaluation.ok:
             by_material = dict.fromkeys(materials, 0.0)
             worst = dict.fromkeys(materials, 0.0)
-            for ((m, y, _), _), t in zip(shortfall, held.values(variables)):
+            for ((m, y, _), _), t in zip(shortfall, lp.values(variables)):
                 by_material[m] += t
                 demand = data.demand[m, y]
                 worst[m] = max(worst[m], t / demand if demand > 0 else 0.0)
