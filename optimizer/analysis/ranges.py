@@ -35,7 +35,8 @@ import pandas as pd
 
 from ..case import Case
 from ..formulation.decisions import Decision, key_decisions
-from ..solve_extremes import Reference, extremes, solve_reference
+from ..block_extremes import extremes
+from ..solve_extremes import Reference, solve_reference
 from .parallel import allocate, run_all
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,9 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
         progress()
     if reference.objective_eur is None:
         raise RuntimeError(f"the study has no plan ({reference.status}): nothing to range")
-    jobs = [(d, sense) for d in decisions for sense in ("min", "max")]
+    # a material's decisions side by side, so that a chunk touches few blocks (block_extremes)
+    jobs = [(d, sense) for d in sorted(decisions, key=lambda d: _material(case, d))
+            for sense in ("min", "max")]
     n, threads = allocate(len(jobs), workers)
     count = min(len(jobs), n * CHUNKS_PER_WORKER[integers])
     # a decision's min and max side by side: the max starts from the min's basis
@@ -111,6 +114,11 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
     log.info("ranges: %d decisions, %d firm, over %d solves", len(table), summary["firm"],
              summary["solves"])
     return table, summary
+
+
+def _material(case: Case, decision: Decision) -> str:
+    """The material a decision is about (a facility's: its output)."""
+    return decision.material or str(case.facilities.at[decision.facility, "output"])
 
 
 def _per_chunk(progress, chunks):
