@@ -22,7 +22,7 @@ import logging
 import highspy
 import numpy as np
 
-from .blocks import Blocks, Form, split
+from .blocks import folded, split
 from .case import Case
 from .formulation.decisions import Decision, decision_expression
 from .solve import new_highs, standard_form
@@ -82,19 +82,3 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
             found[i] = result
     return found
 
-
-def folded(form: Form, blocks: Blocks, costs: np.ndarray, constant: float
-           ) -> tuple[np.ndarray, float]:
-    """(costs, constant) with every defined column substituted from its defining row
-    a_z z + Σ_j a_j x_j = b, so that they read columns of the blocks only."""
-    costs = costs.copy()
-    rows = form.A.tocsr() if any(costs[j] for j, _ in blocks.defined) else None
-    for j, r in blocks.defined:
-        if costs[j]:
-            row = rows[[r]].tocoo()
-            a_z = row.data[row.col == j][0]
-            others = row.col != j
-            np.subtract.at(costs, row.col[others], costs[j] * row.data[others] / a_z)
-            constant += costs[j] * form.row_lower[r] / a_z
-            costs[j] = 0.0
-    return costs, constant

@@ -6,11 +6,13 @@ import copy
 import pytest
 
 import optimizer
+from optimizer.analysis.prioritize import prioritize
 from optimizer.analysis.ranges import ranges
 from optimizer.blocks import split
 from optimizer.formulation import build_model
 from optimizer.solve import standard_form
 from conftest import write_dataset, write_study
+from test_prioritize import two_materials
 from test_ranges import two_sources_a_stock_and_a_mine
 
 
@@ -72,3 +74,22 @@ def test_ranges_block_by_block_equal_the_whole_models(two_blocks, integers):
     assert apart["decision"].tolist() == whole["decision"].tolist()
     assert apart[["chosen", "min", "max"]].to_numpy() == \
         pytest.approx(whole[["chosen", "min", "max"]].to_numpy(), abs=1e-6)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_prioritize_block_by_block_equals_the_whole_models_table(tmp_path, workers):
+    """test_prioritize's two materials share no row: two blocks. The study's gap is 0, so
+    both ways solve every plan to optimality and every figure agrees up to the solver's
+    tolerances (1e-6 relative); the ranking is the same, and so is the hand's (test_prioritize)."""
+    write_dataset(tmp_path / "data", two_materials())
+    case = optimizer.load_case(optimizer.load_study(write_study(tmp_path)))
+    assert len(split(standard_form(build_model(case))[0]).columns) == 2
+    apart = prioritize(case, workers=workers)
+    whole = prioritize(case.with_solver(blocks=False), workers=workers)
+    assert apart[["material", "lever", "ranked_by", "rank"]].equals(
+        whole[["material", "lever", "ranked_by", "rank"]])
+    figures = [c for c in apart.columns if apart[c].dtype.kind == "f"]
+    assert apart[figures].to_numpy() == pytest.approx(whole[figures].to_numpy(), rel=1e-6,
+                                                      abs=1e-6, nan_ok=True)
+    assert list(zip(apart["material"], apart["lever"])) == \
+        [("b", "stockpile"), ("a", "diversify"), ("b", "substitute")]
