@@ -79,8 +79,10 @@ def test_ranges_block_by_block_equal_the_whole_models(two_blocks, integers):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_prioritize_block_by_block_equals_the_whole_models_table(tmp_path, workers):
     """test_prioritize's two materials share no row: two blocks. The study's gap is 0, so
-    both ways solve every plan to optimality and every figure agrees up to the solver's
-    tolerances (1e-6 relative); the ranking is the same, and so is the hand's (test_prioritize)."""
+    both ways solve every plan to optimality and every figure the optimum fixes agrees up to
+    the solver's tolerances (1e-6 relative); the ranking is the same, and so is the hand's
+    (test_prioritize). Concentration is not in the objective: with spot at the contract
+    price, optimal plans tie on cost and differ in what they buy, so it is left out."""
     write_dataset(tmp_path / "data", two_materials())
     case = optimizer.load_case(optimizer.load_study(write_study(tmp_path)))
     assert len(split(standard_form(build_model(case))[0]).columns) == 2
@@ -88,7 +90,8 @@ def test_prioritize_block_by_block_equals_the_whole_models_table(tmp_path, worke
     whole = prioritize(case.with_solver(blocks=False), workers=workers)
     assert apart[["material", "lever", "ranked_by", "rank"]].equals(
         whole[["material", "lever", "ranked_by", "rank"]])
-    figures = [c for c in apart.columns if apart[c].dtype.kind == "f"]
+    figures = [c for c in apart.columns
+               if apart[c].dtype.kind == "f" and c != "concentration_reduced"]
     assert apart[figures].to_numpy() == pytest.approx(whole[figures].to_numpy(), rel=1e-6,
                                                       abs=1e-6, nan_ok=True)
     assert list(zip(apart["material"], apart["lever"])) == \

@@ -12,11 +12,10 @@ again. A solve returns what the analysis reads, computed from HiGHS's column val
                       (Σ_{s of m in c} Σ_y (contract[s,y] + Σ_w p_w spot[s,y,w])) / Σ_w p_w Σ_y demand[m,y,w]
     units[f]          Σ_y units_built[f,y]
 
-A model of independent blocks (blocks.py: materials that share no row) is kept block by
-block instead, one HiGHS instance per block: a solve whose levers differ from a reference
-solve's (`base`: its closed levers and its column values) only in the levers of some blocks
-re-solves those blocks and takes every other block's columns from the reference, which is
-what a whole-model solve finds there (each block's optimum does not depend on the others).
+A model of independent blocks (blocks.py: materials that share no row) is kept as its
+standard form and blocks instead: a solve whose levers differ from a reference solve's
+(`base`: its closed levers and its plan) only in the levers of some blocks re-solves those
+blocks and takes every other block's columns from the reference (held_blocks.py).
 """
 from __future__ import annotations
 
@@ -32,8 +31,9 @@ import pyomo.environ as pyo
 from .. import results as R
 from ..case import Case
 from ..formulation import build_model
-from ..blocks import restored, split
-from ..solve import STATUS, SOLVED, new_highs, standard_form, study_options, to_highs
+from ..blocks import split
+from ..solve import STATUS, SOLVED, standard_form, study_options, to_highs
+from .held_blocks import solve_blocks
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,6 @@ class HeldMip:
         self.form, _, columns = built
         self.blocks = split(self.form) if case.study.solver.blocks else None
         self.options = study_options(case.study.solver)
-        self.kept: dict[int, highspy.Highs] = {}        # block -> its kept HiGHS
         self.label = np.full(len(columns), -1)             # column -> its block
         for b, cols in enumerate(self.blocks.columns if self.blocks else []):
             self.label[cols] = b
@@ -137,42 +136,22 @@ class HeldMip:
         """Re-solve the blocks of the levers that differ from `base` (every block without
         one); the other blocks' columns are the base's."""
         blocks = self.blocks
-        if base is None:
-            todo, x = range(len(blocks.columns)), np.zeros(len(self.every))
-        else:
+        todo = list(range(len(blocks.columns)))
+        if base is not None:
             changed = set(closed) ^ set(base[0])
-            todo = sorted({int(self.label[j]) for lever in changed
-                           for j, _ in self.closing[lever]})
-            x = base[1].x.copy()
-            if -1 in todo:            # a lever on a defined column: every block again
-                todo = range(len(blocks.columns))
-        statuses = []
-        for b in todo:
-            cols = blocks.columns[b]
-            h = self._kept(b)
-            h.changeColsBounds(len(cols), np.arange(len(cols), dtype=np.int32),
-                               self.lower[cols], upper[cols])
-            statuses.append(_run(h))
-            if statuses[-1] not in SOLVED:
-                return Solved(statuses[-1])
-            x[cols] = h.getSolution().col_value
+            touched = sorted({int(self.label[j]) for lever in changed
+                              for j, _ in self.closing[lever]})
+            if -1 not in touched:     # (a lever on a defined column: every block again)
+                todo = touched
+        status, x = solve_blocks(self.form, blocks, self.options, upper, todo,
+                                 None if base is None else base[1].x)
+        if status not in SOLVED:
+            return Solved(status)
         if base is not None and base[1].status == "feasible":
-            statuses.append("feasible")
-        status = "feasible" if "feasible" in statuses else "optimal"
-        solved = self.measured(status, restored(self.form, blocks, x))
+            status = "feasible"
+        solved = self.measured(status, x)
         solved.x = x
         return solved
-
-    def _kept(self, b: int) -> highspy.Highs:
-        """Block b's HiGHS, made on first use (its objective: the folded cost)."""
-        if b not in self.kept:
-            h = new_highs()
-            blocks = self.blocks
-            h.passModel(self.form.lp(blocks.columns[b], blocks.rows[b], blocks.cost))
-            for key, value in self.options.items():
-                h.setOptionValue(key, value)
-            self.kept[b] = h
-        return self.kept[b]
 
     def measured(self, status: str, x: np.ndarray) -> Solved:
         """What the analysis reads of the plan x (every column's value)."""

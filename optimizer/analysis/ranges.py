@@ -16,7 +16,10 @@ share per country and material, EU output share per material). What happens to t
   scale (a MIP per extreme).
 
 The LPs run on one kept model per worker: only the objective changes between solves
-(HiGHS changeColsCost), each by primal simplex from the last optimal basis.
+(HiGHS changeColsCost), each by primal simplex from the last optimal basis. A model whose
+materials share no row (optimizer/blocks.py) is ranged block by block: each decision over
+the blocks it touches alone, with their share of the reference cost plus the whole slack
+as budget (optimizer/block_extremes.py: the same ranges, much smaller solves).
 
 A decision is firm when max − min ≤ tolerance · max(|chosen|, floor of its unit): 5% of
 its chosen value, or of 1 t, 1 unit, or 1 percentage point of demand when the chosen value
