@@ -32,6 +32,9 @@ runs over shortfall levers first (cheapest tonne first), then CVaR, then concent
 The solves hold one model per worker process (built and handed to HiGHS once): each solve
 changes only column bounds (the levers it closes) and re-runs HiGHS. A lever the `all` plan
 leaves unused needs no `without` solve: closing it keeps that plan feasible and optimal.
+In a model whose materials share no row (optimizer/blocks.py) `none` and `all` are solved
+first; each `alone` then re-solves only its lever's block from `none`, each `without` from
+`all`, the other blocks as those plans have them (held_mip, held_blocks).
 Capacities are the capacity path of each source (Case.capacity), summed over the horizon.
 """
 from __future__ import annotations
