@@ -120,3 +120,33 @@ def split(form: Form) -> Blocks | None:
             offset += cost[j] * form.row_lower[r] / a_z
             cost[j] = 0.0
     return Blocks(columns, rows, cost, offset, defined)
+
+
+def folded(form: Form, blocks: Blocks, costs: np.ndarray, constant: float = 0.0
+           ) -> tuple[np.ndarray, float]:
+    """(costs, constant) of a linear function of the form's columns with every defined
+    column substituted from its defining row a_z z + Σ_j a_j x_j = b, so that it reads the
+    blocks' columns only (split folds the objective so)."""
+    costs = costs.copy()
+    rows = form.A.tocsr() if any(costs[j] for j, _ in blocks.defined) else None
+    for j, r in blocks.defined:
+        if costs[j]:
+            row = rows[[r]].tocoo()
+            a_z = row.data[row.col == j][0]
+            others = row.col != j
+            np.subtract.at(costs, row.col[others], costs[j] * row.data[others] / a_z)
+            constant += costs[j] * form.row_lower[r] / a_z
+            costs[j] = 0.0
+    return costs, constant
+
+
+def restored(form: Form, blocks: Blocks, x: np.ndarray) -> np.ndarray:
+    """x with every defined column set from its row and the blocks' columns."""
+    x = x.copy()
+    rows = form.A.tocsr()
+    for j, r in blocks.defined:
+        row = rows[[r]].tocoo()
+        a_z = row.data[row.col == j][0]
+        others = row.col != j
+        x[j] = (form.row_lower[r] - row.data[others] @ x[row.col[others]]) / a_z
+    return x

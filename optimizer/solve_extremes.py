@@ -78,7 +78,7 @@ def solve_reference(case: Case) -> Reference:
                      chosen)
 
 
-def _objective(expr, position: dict[int, int], columns: int, sense: str):
+def decision_costs(expr, position: dict[int, int], columns: int, sense: str):
     """(cost vector, constant): `expr` over HiGHS' columns. A variable in no row and not in
     the objective never reached HiGHS; it is free within its bounds, so it adds the bound
     that favours `sense`."""
@@ -97,8 +97,16 @@ def _objective(expr, position: dict[int, int], columns: int, sense: str):
     return costs, constant
 
 
+def loaded_model(case: Case, reference: Reference) -> pyo.ConcreteModel:
+    """The study's model with the reference plan loaded in its variables."""
+    model = build_model(case)
+    for var, x in zip(_variables(model), reference.values):
+        var.set_value(x, skip_validation=True)
+    return model
+
+
 def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[Decision, str]],
-             gap: float, time_limit_s: float, integers: str = "mip"
+             gap: float, time_limit_s: float, integers: str = "mip", built: tuple | None = None
              ) -> list[tuple[float, float, str]]:
     """[(value, bound, status)] of each (decision, 'min'|'max') over the plans within `slack`.
 
@@ -106,12 +114,11 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
     within slack takes; bound is the solver's proof: no such plan goes beyond it. status is
     that of the MIP: optimal (value within `gap` of bound), feasible (time limit). Solver
     threads and seed come from the case's study. With `integers` "relaxed" or "held" every
-    extreme is one LP instead (INTEGERS), value and bound its optimum.
+    extreme is one LP instead (INTEGERS), value and bound its optimum. `built`: (the loaded
+    model, its standard form) when the caller has them already.
     """
-    model = build_model(case)
-    for var, x in zip(_variables(model), reference.values):
-        var.set_value(x, skip_validation=True)
-    handover = to_highs(model)
+    model, form = built or (loaded_model(case, reference), None)
+    handover = to_highs(model, form)
     h, columns = handover.highs, handover.columns
     lp = h.getLp()
     cost = np.asarray(lp.col_cost_)
@@ -122,27 +129,32 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
     start = np.array([round(v.value or 0.0) if v.is_integer() else (v.value or 0.0)
                       for v in columns])
     position = {id(v): j for j, v in enumerate(columns)}
-    everything = np.arange(len(columns), dtype=np.int32)
-    settings = case.study.solver
+    objectives = [(decision_costs(decision_expression(model, case, d), position, len(columns),
+                              sense), d, sense) for d, sense in jobs]
+    return extremes_in(h, [v.is_integer() for v in columns], start, objectives,
+                       case.study.solver, gap, time_limit_s, integers)
+
+
+def extremes_in(h: highspy.Highs, integer: list[bool], start: np.ndarray, objectives: list,
+                settings, gap: float, time_limit_s: float, integers: str
+                ) -> list[tuple[float, float, str]]:
+    """extremes' answer for `objectives` [((costs, constant), decision, sense)] over the
+    model `h` holds, its budget row already added; `start` the reference plan."""
     for key, value in {"threads": int(settings.threads), "mip_rel_gap": float(gap),
                        "random_seed": int(settings.seed)}.items():
         h.setOptionValue(key, value)
     h.changeObjectiveOffset(0.0)
-    integer = [v.is_integer() for v in columns]
     if integers != "mip":
         forms = Forms(h, integer, start, float(time_limit_s), bases=())
         forms.set(integers)
         _run(h, float(time_limit_s))     # the study's own objective: a basis to start from
-        return _lp_extremes(h, h.getModelStatus() == MS.kOptimal,
-                            [(_objective(decision_expression(model, case, d), position,
-                                         len(columns), sense), d, sense) for d, sense in jobs],
+        return _lp_extremes(h, h.getModelStatus() == MS.kOptimal, objectives,
                             float(time_limit_s))
     forms = Forms(h, integer, start, float(time_limit_s))
+    everything = np.arange(h.getNumCol(), dtype=np.int32)
     found = []
-    for decision, sense in jobs:
-        costs, constant = _objective(decision_expression(model, case, decision), position,
-                                     len(columns), sense)
-        h.changeColsCost(len(columns), everything, costs)
+    for (costs, constant), decision, sense in objectives:
+        h.changeColsCost(len(everything), everything, costs)
         h.changeObjectiveSense(SENSES[sense])
         value, bound, status = forms.extreme(sense, costs, gap)
         if status != "optimal":

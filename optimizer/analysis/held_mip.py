@@ -11,6 +11,11 @@ again. A solve returns what the analysis reads, computed from HiGHS's column val
     concentration[m]  max over third countries c of
                       (Σ_{s of m in c} Σ_y (contract[s,y] + Σ_w p_w spot[s,y,w])) / Σ_w p_w Σ_y demand[m,y,w]
     units[f]          Σ_y units_built[f,y]
+
+A model of independent blocks (blocks.py: materials that share no row) is kept as its
+standard form and blocks instead: a solve whose levers differ from a reference solve's
+(`base`: its closed levers and its plan) only in the levers of some blocks re-solves those
+blocks and takes every other block's columns from the reference (held_blocks.py).
 """
 from __future__ import annotations
 
@@ -26,7 +31,9 @@ import pyomo.environ as pyo
 from .. import results as R
 from ..case import Case
 from ..formulation import build_model
-from ..solve import STATUS, SOLVED, study_options, to_highs
+from ..blocks import split
+from ..solve import STATUS, SOLVED, standard_form, study_options, to_highs
+from .held_blocks import solve_blocks
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,7 @@ class Solved:
     concentration: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)
     uses: list = field(default_factory=list)     # per lever: a column off its closed bound
+    x: np.ndarray | None = None                  # every column's value (block by block only)
 
     @property
     def ok(self) -> bool:
@@ -59,12 +67,18 @@ class HeldMip:
     def __init__(self, case: Case, levers: tuple[dict, ...]):
         self.case = case
         model = build_model(case)
-        handover = to_highs(model)
-        self.h, columns = handover.highs, handover.columns
-        for key, value in study_options(case.study.solver).items():
-            self.h.setOptionValue(key, value)
-        lp = self.h.getLp()
-        self.lower, self.upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+        built = standard_form(model)
+        self.form, _, columns = built
+        self.blocks = split(self.form) if case.study.solver.blocks else None
+        self.options = study_options(case.study.solver)
+        self.label = np.full(len(columns), -1)             # column -> its block
+        for b, cols in enumerate(self.blocks.columns if self.blocks else []):
+            self.label[cols] = b
+        if self.blocks is None:
+            self.h = to_highs(model, built).highs
+            for key, value in self.options.items():
+                self.h.setOptionValue(key, value)
+        self.lower, self.upper = self.form.lower, self.form.upper
         self.every = np.arange(len(columns), dtype=np.int32)
         self.scale = model.eur_per_objective_unit
         at = {id(v): j for j, v in enumerate(columns)}
@@ -98,22 +112,49 @@ class HeldMip:
         for (f, _), var in model.units_built.items():
             self.units[f].append(col(var))
 
-    def solve(self, closed: tuple[int, ...]) -> Solved:
-        """Close the levers numbered `closed` (all others open) and solve."""
+    @property
+    def separable(self) -> bool:
+        return self.blocks is not None
+
+    def solve(self, closed: tuple[int, ...], base: tuple | None = None) -> Solved:
+        """Close the levers numbered `closed` (all others open) and solve. `base`: (closed
+        levers, Solved) of a reference solve, for a model kept block by block (module doc)."""
         upper = self.upper.copy()
         for lever in closed:
             for j, ub in self.closing[lever]:
                 upper[j] = ub
+        if self.blocks is not None:
+            return self._solve_blocks(closed, upper, base)
         self.h.changeColsBounds(len(self.every), self.every, self.lower, upper)
-        highspy.Highs.resetGlobalScheduler(True)
-        self.h.run()
-        info = self.h.getInfo()
-        status = STATUS.get(self.h.getModelStatus(), "error")
-        if status == "time_limit" and info.primal_solution_status == 2:
-            status = "feasible"
+        status = _run(self.h)
         if status not in SOLVED:
             return Solved(status)
-        x = np.asarray(self.h.getSolution().col_value)
+        return self.measured(status, np.asarray(self.h.getSolution().col_value))
+
+    def _solve_blocks(self, closed: tuple[int, ...], upper: np.ndarray, base: tuple | None
+                      ) -> Solved:
+        """Re-solve the blocks of the levers that differ from `base` (every block without
+        one); the other blocks' columns are the base's."""
+        blocks = self.blocks
+        todo = list(range(len(blocks.columns)))
+        if base is not None:
+            changed = set(closed) ^ set(base[0])
+            touched = sorted({int(self.label[j]) for lever in changed
+                              for j, _ in self.closing[lever]})
+            if -1 not in touched:     # (a lever on a defined column: every block again)
+                todo = touched
+        status, x = solve_blocks(self.form, blocks, self.options, upper, todo,
+                                 None if base is None else base[1].x)
+        if status not in SOLVED:
+            return Solved(status)
+        if base is not None and base[1].status == "feasible":
+            status = "feasible"
+        solved = self.measured(status, x)
+        solved.x = x
+        return solved
+
+    def measured(self, status: str, x: np.ndarray) -> Solved:
+        """What the analysis reads of the plan x (every column's value)."""
 
         def at(j: int) -> float:
             return float(x[j]) if j >= 0 else 0.0
@@ -137,6 +178,16 @@ class HeldMip:
                       units={f: sum(round(at(j)) for j in cols) for f, cols in self.units.items()},
                       uses=[any(abs(at(j) - ub) > 1e-6 for j, ub in cols)
                             for cols in self.closing])
+
+
+def _run(h: highspy.Highs) -> str:
+    """Run HiGHS; the solve's status (feasible: stopped with a plan)."""
+    highspy.Highs.resetGlobalScheduler(True)
+    h.run()
+    status = STATUS.get(h.getModelStatus(), "error")
+    if status == "time_limit" and h.getInfo().primal_solution_status == 2:
+        status = "feasible"
+    return status
 
 
 def lever_bounds(model: pyo.ConcreteModel, lever: dict) -> list[tuple[object, float]]:

@@ -32,6 +32,9 @@ runs over shortfall levers first (cheapest tonne first), then CVaR, then concent
 The solves hold one model per worker process (built and handed to HiGHS once): each solve
 changes only column bounds (the levers it closes) and re-runs HiGHS. A lever the `all` plan
 leaves unused needs no `without` solve: closing it keeps that plan feasible and optimal.
+In a model whose materials share no row (optimizer/blocks.py) `none` and `all` are solved
+first; each `alone` then re-solves only its lever's block from `none`, each `without` from
+`all`, the other blocks as those plans have them (held_mip, held_blocks).
 Capacities are the capacity path of each source (Case.capacity), summed over the horizon.
 """
 from __future__ import annotations
@@ -105,8 +108,15 @@ class Closed:
                 var.setub(upper)
 
 
-def _solve(closed: tuple[int, ...]) -> Solved:
-    return HeldMip.current.solve(closed)
+def _solve(job: tuple[int, ...] | tuple[tuple[int, ...], tuple]) -> Solved:
+    """A solve with the levers numbered `closed` closed; job: closed, or (closed, base)."""
+    if job and isinstance(job[0], tuple):
+        return HeldMip.current.solve(*job)
+    return HeldMip.current.solve(job)
+
+
+def _separable(_) -> bool:
+    return HeldMip.current.separable
 
 
 def _footprint(solved: Solved, case: Case, facilities: list[str]) -> dict:
@@ -131,12 +141,13 @@ def prioritize(case: Case, workers: int | None = None, progress=None) -> pd.Data
     everything = tuple(range(len(pairs)))
     alone_jobs = [tuple(j for j in everything if j != i) for i in everything]
     with kept_workers(n, HeldMip.start, (case.with_solver(threads=threads), every)) as run:
-        first = run(_solve, [everything, ()] + alone_jobs, progress)
+        if run(_separable, [None])[0]:
+            first, used, solved_without = _block_by_block(run, everything, alone_jobs, progress)
+        else:
+            first = run(_solve, [everything, ()] + alone_jobs, progress)
+            used = _used(first[1], everything)
+            solved_without = iter(run(_solve, [(i,) for i in used], progress))
         full = first[1]
-        used = [i for i in everything if full.ok and full.uses[i]]
-        log.info("the full plan uses %d of %d levers: %d 'without' solves to run", len(used),
-                 len(pairs), len(used))
-        solved_without = iter(run(_solve, [(i,) for i in used], progress))
     without = [next(solved_without) if i in used else full for i in everything]
     if progress:
         for _ in range(len(pairs) - len(used)):
@@ -161,6 +172,27 @@ def prioritize(case: Case, workers: int | None = None, progress=None) -> pd.Data
     log.info("prioritised %d levers over %d solves (%d 'without' solves saved: lever unused)",
              len(table), 2 + len(pairs) + len(used), len(pairs) - len(used))
     return table
+
+
+def _used(full: Solved, everything: tuple[int, ...]) -> list[int]:
+    used = [i for i in everything if full.ok and full.uses[i]]
+    log.info("the full plan uses %d of %d levers: %d 'without' solves to run", len(used),
+             len(everything), len(used))
+    return used
+
+
+def _block_by_block(run, everything: tuple[int, ...], alone_jobs: list, progress):
+    """prioritize's solves on a model of independent blocks (held_mip): none and all first,
+    then each `alone` from none and each `without` from all, re-solving one lever's blocks."""
+    none, full = run(_solve, [everything, ()], progress)
+    used = _used(full, everything)
+    failed = [r.status for r in (none, full) if not r.ok]
+    if failed:
+        raise RuntimeError(f"{len(failed)} prioritisation solve(s) failed: {sorted(set(failed))}")
+    jobs = [(closed, (everything, none)) for closed in alone_jobs] \
+        + [((i,), ((), full)) for i in used]
+    solved = run(_solve, jobs, progress)
+    return [none, full] + solved[:len(alone_jobs)], used, iter(solved[len(alone_jobs):])
 
 
 def _ranked(table: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,10 @@ share per country and material, EU output share per material). What happens to t
   scale (a MIP per extreme).
 
 The LPs run on one kept model per worker: only the objective changes between solves
-(HiGHS changeColsCost), each by primal simplex from the last optimal basis.
+(HiGHS changeColsCost), each by primal simplex from the last optimal basis. A model whose
+materials share no row (optimizer/blocks.py) is ranged block by block: each decision over
+the blocks it touches alone, with their share of the reference cost plus the whole slack
+as budget (optimizer/block_extremes.py: the same ranges, much smaller solves).
 
 A decision is firm when max − min ≤ tolerance · max(|chosen|, floor of its unit): 5% of
 its chosen value, or of 1 t, 1 unit, or 1 percentage point of demand when the chosen value
@@ -35,7 +38,8 @@ import pandas as pd
 
 from ..case import Case
 from ..formulation.decisions import Decision, key_decisions
-from ..solve_extremes import Reference, extremes, solve_reference
+from ..block_extremes import extremes
+from ..solve_extremes import Reference, solve_reference
 from .parallel import allocate, run_all
 
 log = logging.getLogger(__name__)
@@ -91,7 +95,9 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
         progress()
     if reference.objective_eur is None:
         raise RuntimeError(f"the study has no plan ({reference.status}): nothing to range")
-    jobs = [(d, sense) for d in decisions for sense in ("min", "max")]
+    # a material's decisions side by side, so that a chunk touches few blocks (block_extremes)
+    jobs = [(d, sense) for d in sorted(decisions, key=lambda d: _material(case, d))
+            for sense in ("min", "max")]
     n, threads = allocate(len(jobs), workers)
     count = min(len(jobs), n * CHUNKS_PER_WORKER[integers])
     # a decision's min and max side by side: the max starts from the min's basis
@@ -111,6 +117,11 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
     log.info("ranges: %d decisions, %d firm, over %d solves", len(table), summary["firm"],
              summary["solves"])
     return table, summary
+
+
+def _material(case: Case, decision: Decision) -> str:
+    """The material a decision is about (a facility's: its output)."""
+    return decision.material or str(case.facilities.at[decision.facility, "output"])
 
 
 def _per_chunk(progress, chunks):

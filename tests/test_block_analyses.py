@@ -1,0 +1,98 @@
+"""Ranges and prioritisation on a model of independent blocks, solved block by block."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+import optimizer
+from optimizer.analysis.prioritize import prioritize
+from optimizer.analysis.ranges import ranges
+from optimizer.blocks import split
+from optimizer.formulation import build_model
+from optimizer.solve import standard_form
+from conftest import write_dataset, write_study
+from test_prioritize import two_materials
+from test_ranges import two_sources_a_stock_and_a_mine
+
+
+def with_second_material(tables: dict) -> dict:
+    """`tables` plus material y: the same as x but with only aa's source (100 t at
+    100,000 EUR/t, spot at twice the price), no facility: a block of its own."""
+    tables = copy.deepcopy(tables)
+    y = {**tables["materials"][0], "material": "y", "name": "Y"}
+    tables["materials"].append(y)
+    tables["demand"] += [{**row, "material": "y"} for row in tables["demand"]]
+    tables["sources"].append({"source": "y_aa", "material": "y", "country": "aa",
+                              "price_eur_per_t": 100_000, "capacity_t_per_yr": 100,
+                              "spot_premium": 2.0})
+    return tables
+
+
+@pytest.fixture
+def two_blocks(tmp_path):
+    """x of test_ranges (its mine allowed 10 units) beside y: optimum 10,000,000 EUR each."""
+    tables = with_second_material(two_sources_a_stock_and_a_mine())
+    tables["facilities"][0]["max_units"] = 10
+    write_dataset(tmp_path / "data", tables)
+    case = optimizer.load_case(optimizer.load_study(write_study(tmp_path, resale_share=0.0)))
+    blocks = split(standard_form(build_model(case))[0])
+    assert blocks is not None and len(blocks.columns) == 2
+    return case
+
+
+def test_the_whole_slack_goes_to_the_block_of_the_decision(two_blocks):
+    """C* = 20,000,000 EUR, so a 1% slack is 200,000 EUR, all of it for x's block while y
+    stays at its optimum (and the other way round):
+
+    - stock x, stock y: 200,000 / 10,000 = 20 t;
+    - units of the mine: 6 (180,000 EUR; a seventh would be 210,000), EU output 60 t of 100;
+    - bb: 20 t in place of aa at 10,000 EUR each, a share of 0.2;
+    - aa: k units replace 10k t for 30,000k EUR, the rest buys bb in place of aa:
+      10k + (200,000 − 30,000k) / 10,000 = 20 + 7k t, most at k = 6: aa ≥ 38 t, 0.38;
+    - y from aa: spot at 200,000 EUR/t costs 100,000 more per tonne, so 2 t of the 100 leave
+      the contract, a share of 0.98.
+    """
+    table, summary = ranges(two_blocks, slack=0.01, workers=1, integers="mip")
+    assert summary["budget_eur"] == pytest.approx(20_200_000.0)
+    got = {r.decision: (r.chosen, r.min, r.max) for r in table.itertuples()}
+    expected = {"stock x": (0.0, 0.0, 20.0), "stock y": (0.0, 0.0, 20.0),
+                "units mine_ee": (0.0, 0.0, 6.0), "contracted x/aa": (1.0, 0.38, 1.0),
+                "contracted x/bb": (0.0, 0.0, 0.2), "contracted y/aa": (1.0, 0.98, 1.0),
+                "eu_output x": (0.0, 0.0, 0.6)}
+    assert set(got) == set(expected)
+    for name, values in expected.items():
+        assert got[name] == pytest.approx(values, abs=1e-6), name
+    assert table["proven"].all()
+
+
+@pytest.mark.parametrize("integers", ["mip", "relaxed", "held"])
+def test_ranges_block_by_block_equal_the_whole_models(two_blocks, integers):
+    apart, _ = ranges(two_blocks, slack=0.01, workers=1, integers=integers)
+    whole, _ = ranges(two_blocks.with_solver(blocks=False), slack=0.01, workers=1,
+                      integers=integers)
+    assert apart["decision"].tolist() == whole["decision"].tolist()
+    assert apart[["chosen", "min", "max"]].to_numpy() == \
+        pytest.approx(whole[["chosen", "min", "max"]].to_numpy(), abs=1e-6)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_prioritize_block_by_block_equals_the_whole_models_table(tmp_path, workers):
+    """test_prioritize's two materials share no row: two blocks. The study's gap is 0, so
+    both ways solve every plan to optimality and every figure the optimum fixes agrees up to
+    the solver's tolerances (1e-6 relative); the ranking is the same, and so is the hand's
+    (test_prioritize). Concentration is not in the objective: with spot at the contract
+    price, optimal plans tie on cost and differ in what they buy, so it is left out."""
+    write_dataset(tmp_path / "data", two_materials())
+    case = optimizer.load_case(optimizer.load_study(write_study(tmp_path)))
+    assert len(split(standard_form(build_model(case))[0]).columns) == 2
+    apart = prioritize(case, workers=workers)
+    whole = prioritize(case.with_solver(blocks=False), workers=workers)
+    assert apart[["material", "lever", "ranked_by", "rank"]].equals(
+        whole[["material", "lever", "ranked_by", "rank"]])
+    figures = [c for c in apart.columns
+               if apart[c].dtype.kind == "f" and c != "concentration_reduced"]
+    assert apart[figures].to_numpy() == pytest.approx(whole[figures].to_numpy(), rel=1e-6,
+                                                      abs=1e-6, nan_ok=True)
+    assert list(zip(apart["material"], apart["lever"])) == \
+        [("b", "stockpile"), ("a", "diversify"), ("b", "substitute")]
