@@ -130,24 +130,27 @@ def test_workers_of_a_killed_analysis_end_themselves(slow_study, tmp_path):
     """SIGKILL leaves a run no chance to stop its workers: they see it gone and end."""
     proc = start(tmp_path, "sweep", str(slow_study), "--param", "policy.max_country_share",
                  "--values", "0.8", "1.0", "--workers", "2")
-    for line in proc.stderr:
-        if "2 points on 2 workers" in line:
-            break
-    deadline = time.monotonic() + 30
-    while len(descendants(proc.pid)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)                                # the fork server and two workers
-    time.sleep(2)                                      # the workers build and solve
-    workers = descendants(proc.pid)
-    assert len(workers) >= 3
-    proc.kill()
-    proc.wait()
-    deadline = time.monotonic() + 5
-    while any(alive(p) for p in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = [p for p in workers if alive(p)]
-    for pid in left:                                   # never leave them running on failure
-        os.kill(pid, signal.SIGKILL)
-    assert left == []
+    workers: set[int] = set()
+    try:
+        for line in proc.stderr:
+            if "2 points on 2 workers" in line:
+                break
+        deadline = time.monotonic() + 30
+        while len(descendants(proc.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)                            # the fork server and two workers
+        time.sleep(2)                                  # the workers build and solve
+        workers = descendants(proc.pid)
+        assert len(workers) >= 3
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p for p in workers if alive(p)] == []
+    finally:                                           # never leave a run going on failure
+        for pid in [proc.pid, *(workers or descendants(proc.pid))]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def dead_pid() -> int:
