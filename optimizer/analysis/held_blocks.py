@@ -24,7 +24,7 @@ import numpy as np
 
 from ..block_solve import BlockSolver
 from ..blocks import Blocks, Form, restored
-from ..solve import SOLVED, _run, new_highs
+from ..solve import SOLVED, _loaded, _run
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def solve_blocks(form: Form, blocks: Blocks, options: dict, upper: np.ndarray, t
     """(status, every column's value) with the column upper bounds `upper`: the blocks
     `todo` solved, the others' columns from `base_x` (all blocks when it is None)."""
     solver = BlockSolver(dataclasses.replace(form, upper=upper), blocks, options, _run,
-                         new_highs, lambda b, stage: os.devnull)
+                         _loaded, lambda b, stage: os.devnull)
     for b in todo:
         status = solver.relax(b)
         if status != "optimal":
