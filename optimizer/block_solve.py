@@ -19,7 +19,7 @@ from typing import Callable
 import highspy
 import numpy as np
 
-from .blocks import Blocks, Form
+from .blocks import Blocks, Form, restored
 
 
 @dataclass
@@ -183,13 +183,7 @@ class BlockSolver:
         x = np.zeros(self.form.A.shape[1])
         for b in range(self.n):
             x[self.blocks.columns[b]] = self.x[b]
-        Ar = self.form.A.tocsr()
-        for j, r in self.blocks.defined:
-            row = Ar[[r]].tocoo()
-            a_z = row.data[row.col == j][0]
-            others = row.col != j
-            x[j] = (self.form.row_lower[r] - row.data[others] @ x[row.col[others]]) / a_z
-        return x
+        return restored(self.form, self.blocks, x)
 
     def duals(self) -> np.ndarray | None:
         """Row duals when every block is an LP (the fixed-integer LP of the duals); a defining

@@ -16,7 +16,7 @@ certifies the whole: the sum of the blocks' costs against the sum of their lower
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -109,17 +109,9 @@ def split(form: Form) -> Blocks | None:
     n_groups = len(big) + int((sizes[group == len(big)] > 0).any())
     columns = [col_pos[group[col_label] == g] for g in range(n_groups)]
     rows = [row_pos[group[row_label] == g] for g in range(n_groups)]
-    cost, offset = form.cost.copy(), form.offset
-    Ar = A.tocsr()
-    for j, r in defined:
-        if cost[j]:
-            a_z = Ar[[r], [j]][0]
-            row = Ar[[r]].tocoo()
-            others = row.col != j
-            np.subtract.at(cost, row.col[others], cost[j] * row.data[others] / a_z)
-            offset += cost[j] * form.row_lower[r] / a_z
-            cost[j] = 0.0
-    return Blocks(columns, rows, cost, offset, defined)
+    blocks = Blocks(columns, rows, form.cost, form.offset, defined)
+    cost, offset = folded(form, blocks, form.cost, form.offset)
+    return replace(blocks, cost=cost, offset=offset)
 
 
 def folded(form: Form, blocks: Blocks, costs: np.ndarray, constant: float = 0.0
