@@ -263,15 +263,10 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
     objective = bound = gap = None
     start = time.perf_counter()
     if status in SOLVED:
-        for var, x in zip(handover.columns, h.getSolution().col_value):
-            var.set_value(x, skip_validation=True)
-        _settle_unused(model)
-        scale = getattr(model, "eur_per_objective_unit", 1.0)
-        objective = info.objective_function_value * scale
         mip = any(v.is_integer() for v in handover.columns)
-        bound = info.mip_dual_bound * scale if mip else objective
-        if bound is not None and math.isfinite(bound):
-            gap = abs(objective - bound) / max(abs(objective), 1e-9)
+        objective, bound, gap = _load_plan(
+            model, handover.columns, h.getSolution().col_value, info.objective_function_value,
+            info.mip_dual_bound if mip else info.objective_function_value)
     extract_s = time.perf_counter() - start
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", status, solve_s, objective, gap)
     nodes = info.mip_node_count if info.mip_node_count >= 0 else None
@@ -292,15 +287,24 @@ def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options
     objective = bound = gap = None
     start = time.perf_counter()
     if result.status in SOLVED:
-        for var, x in zip(form[2], result.x):
-            var.set_value(x, skip_validation=True)
-        _settle_unused(model)
-        scale = getattr(model, "eur_per_objective_unit", 1.0)
-        objective, bound = result.objective * scale, result.bound * scale
-        gap = abs(objective - bound) / max(abs(objective), 1e-9)
+        objective, bound, gap = _load_plan(model, form[2], result.x, result.objective,
+                                           result.bound)
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", result.status, solve_s, objective, gap)
     return Outcome(result.status, objective, bound, gap, transfer_s, solve_s,
                    time.perf_counter() - start, result.nodes, text)
+
+
+def _load_plan(model: pyo.ConcreteModel, columns: list, values, objective: float,
+               bound: float) -> tuple[float, float, float | None]:
+    """Load a plan's column values into the model; (objective, bound, gap) in EUR (the model
+    counts money in `eur_per_objective_unit`), no gap without a finite bound."""
+    for var, x in zip(columns, values):
+        var.set_value(x, skip_validation=True)
+    _settle_unused(model)
+    scale = getattr(model, "eur_per_objective_unit", 1.0)
+    objective, bound = objective * scale, bound * scale
+    gap = abs(objective - bound) / max(abs(objective), 1e-9) if math.isfinite(bound) else None
+    return objective, bound, gap
 
 
 def integer_vars(model: pyo.ConcreteModel) -> list:
