@@ -2,11 +2,13 @@
 
 First every block's LP relaxation gives a lower bound, and the same LP with its integers
 rounded up a plan (units only ever enlarge a capacity; where a row over integers alone, such
-as a facility's most units, breaks, those nearest their floor are rounded down). A block whose plan is
-not within the study's relative gap of its bound then goes to the HiGHS MIP, started from
-that plan. Every block ends within the gap of its own bound, so the whole is too (the test
-HiGHS applies to the whole model: the sum of the costs against the sum of the bounds), and so
-is each chain of materials on its own.
+as a facility's most units, breaks, those nearest their floor are rounded down). While the
+whole is not within the study's relative gap (the test HiGHS applies to the whole model: the
+sum of the blocks' costs against the sum of their bounds), the block furthest from its bound
+goes to the HiGHS MIP, started from its plan.
+
+The LP with every integer fixed at the plan, whose duals price the rows (fixed_lp.py), comes
+with it: a rounded plan's LP is that LP, and a block the MIP settled has it solved once more.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ class BlockResult:
 
 
 class BlockSolver:
-    """Solves the blocks of a form: LP bounds and rounded plans first, then MIPs where the
+    """Solves the blocks of a form: LP bounds and rounded plans first, then MIPs while the
     sum of the blocks' gaps asks for them. `run(h)` runs a HiGHS instance (solve._run, which
     keeps Ctrl-C working); `load(lp)` makes a silent one holding the HighsLp `lp`."""
 
@@ -104,6 +106,7 @@ class BlockSolver:
         if self._go(h) == "optimal":
             self.primal[b] = h.getInfo().objective_function_value
             self.x[b] = np.asarray(h.getSolution().col_value)
+            self.row_dual[b] = np.asarray(h.getSolution().row_dual)
         return "optimal"
 
     def rounded(self, b: int, x: np.ndarray, which: np.ndarray) -> np.ndarray:
@@ -137,22 +140,37 @@ class BlockSolver:
         status = self._go(h)
         self.mip_done[b] = True
         info = h.getInfo()
-        if status in ("optimal", "feasible") and info.objective_function_value <= self.primal[b]:
+        if status in ("optimal", "feasible") and info.objective_function_value < self.primal[b]:
             self.primal[b] = info.objective_function_value
             self.x[b] = np.asarray(h.getSolution().col_value)
+            self.row_dual[b] = None          # the rounded plan's duals no longer apply
         if math.isfinite(info.mip_dual_bound):
             self.bound[b] = max(self.bound[b], info.mip_dual_bound)
         self.nodes += max(info.mip_node_count, 0)
         return status
 
-    def block_gaps(self) -> np.ndarray:
-        """Each block's relative gap (inf without a plan)."""
-        gaps = np.full(self.n, math.inf)
-        has = np.isfinite(self.primal)
-        gaps[has] = (self.primal[has] - self.bound[has]) / np.maximum(np.abs(self.primal[has]), 1e-9)
-        return gaps
+    def fixed_lp(self, b: int) -> str:
+        """The block's LP with its integers fixed at its plan: the duals of that plan."""
+        which = np.flatnonzero(self.form.integer[self.blocks.columns[b]]).astype(np.int32)
+        at = np.round(self.x[b][which])
+        h = self._highs(b, "lp, integers fixed", relax=True)
+        h.changeColsBounds(len(which), which, at, at)
+        status = self._go(h)
+        if status == "optimal":
+            self.row_dual[b] = np.asarray(h.getSolution().row_dual)
+        return status
 
-    def solve(self) -> BlockResult:
+    def gap(self) -> float:
+        """The whole's relative gap, as HiGHS measures it: (cost - bound) / |cost|, each the
+        sum over the blocks (inf while a block has no plan)."""
+        if not np.isfinite(self.primal).all():
+            return math.inf
+        cost = self.primal.sum() + self.blocks.offset
+        return float((cost - self.bound.sum() - self.blocks.offset) / max(abs(cost), 1e-9))
+
+    def solve(self, duals: bool = False) -> BlockResult:
+        """Every block solved; with `duals`, BlockResult.row_dual holds the duals of the LP
+        with the integers fixed at the plan."""
         for b in range(self.n):
             status = self.relax(b)
             if status in ("infeasible", "unbounded", "error"):
@@ -161,10 +179,12 @@ class BlockSolver:
                 return BlockResult("time_limit", nodes=self.nodes)
         rel_gap = self.options.get("mip_rel_gap", 1e-4)
         stopped = False
-        # every block within the study's gap of its own bound, so that each chain's plan is as
-        # good as the whole's; blocks without a plan first, then the largest gap
-        for b in np.argsort(-self.block_gaps(), kind="stable"):
-            if self.mip_done[b] or self.block_gaps()[b] <= rel_gap:
+        # blocks without a plan first, then the furthest from its bound, until the whole is
+        # within the gap
+        for b in np.argsort(-(self.primal - self.bound), kind="stable"):
+            if self.gap() <= rel_gap:
+                break
+            if self.mip_done[b]:
                 continue
             status = self.mip(int(b))
             if status in ("infeasible", "unbounded", "error"):
@@ -174,6 +194,10 @@ class BlockSolver:
                 break
         if not np.isfinite(self.primal).all():
             return BlockResult("time_limit", nodes=self.nodes)
+        if duals:
+            for b in range(self.n):
+                if self.row_dual[b] is None and self.fixed_lp(b) != "optimal":
+                    break
         return BlockResult("feasible" if stopped else "optimal", self.values(), self.duals(),
                            float(self.primal.sum() + self.blocks.offset),
                            float(self.bound.sum() + self.blocks.offset), self.nodes)
@@ -186,8 +210,9 @@ class BlockSolver:
         return restored(self.form, self.blocks, x)
 
     def duals(self) -> np.ndarray | None:
-        """Row duals when every block is an LP (the fixed-integer LP of the duals); a defining
-        row's dual is its column's cost over its coefficient (the column is basic)."""
+        """Row duals of the LP with the integers fixed at the plan, when every block has
+        them; a defining row's dual is its column's cost over its coefficient (the column is
+        basic)."""
         if any(d is None for d in self.row_dual):
             return None
         y = np.zeros(self.form.A.shape[0])
@@ -200,9 +225,10 @@ class BlockSolver:
 
 
 def solve_in_blocks(form: Form, blocks: Blocks, options: dict, run: Callable,
-                    load: Callable) -> tuple[BlockResult, str]:
+                    load: Callable, duals: bool = False) -> tuple[BlockResult, str]:
     """Solve the blocks (options: the HiGHS options of a whole-model solve) and return the
-    result with the blocks' HiGHS logs, one after the other."""
+    result, with the fixed-integer LP's row duals when `duals`, and the blocks' HiGHS logs,
+    one after the other."""
     with tempfile.TemporaryDirectory() as tmp:
         files: list[tuple[str, Path]] = []
 
@@ -213,7 +239,7 @@ def solve_in_blocks(form: Form, blocks: Blocks, options: dict, run: Callable,
                           f"{stage}", path))
             return str(path)
 
-        result = BlockSolver(form, blocks, options, run, load, logfile).solve()
+        result = BlockSolver(form, blocks, options, run, load, logfile).solve(duals)
         text = "".join(f"==== {title}\n{path.read_text() if path.exists() else ''}\n"
                        for title, path in files)
     return result, text

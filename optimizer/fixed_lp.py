@@ -18,13 +18,16 @@ log = logging.getLogger(__name__)
 
 
 def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver, constraints: list[str],
-                   form: tuple | None = None) -> dict[tuple[str, object], float]:
+                   form: tuple | None = None, row_dual: np.ndarray | None = None
+                   ) -> dict[tuple[str, object], float]:
     """Duals of the named constraints in the LP left when every integer is fixed at its plan.
 
     Returns {(constraint name, index): shadow price}, the rise in the objective per unit by
     which the row is tightened (positive when it binds). Rows whose variables are all fixed
     drop out of the LP and get no dual. `form`, the solve's standard form (Outcome.form),
     spares compiling the model again: its integer columns are fixed by their bounds.
+    `row_dual`, that LP's row duals when the solve already gave them (Outcome.row_dual),
+    spares solving it.
     """
     if form is None:
         ints = [v for v in integer_vars(model) if not v.fixed]
@@ -36,19 +39,22 @@ def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver, constraints: list
             for v in ints:
                 v.unfix()
     held, rows, columns = form
-    at = np.array([round(v.value or 0.0) if v.is_integer() else 0.0 for v in columns])
-    lower = np.where(held.integer, at, held.lower)
-    upper = np.where(held.integer, at, held.upper)
+    integers = np.flatnonzero(held.integer)
+    lower, upper = held.lower.copy(), held.upper.copy()
+    lower[integers] = upper[integers] = [round(columns[j].value or 0.0) for j in integers]
     fixed = dataclasses.replace(held, lower=lower, upper=upper,
                                 integer=np.zeros_like(held.integer))
     # a row over fixed columns alone drops out, as it does from a compiled model
     free_entries = np.diff(held.A.tocsr()[:, ~held.integer].tocsr().indptr)
     kept = [(con, sense) if n else (None, sense) for (con, sense), n in zip(rows, free_entries)]
-    return _fixed_lp_duals(model, settings, constraints, (fixed, kept, columns))
+    return _fixed_lp_duals(model, settings, constraints, (fixed, kept, columns), row_dual)
 
 
-def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple) -> dict:
+def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple,
+                    row_dual: np.ndarray | None = None) -> dict:
     """fixed_lp_duals on the standard form of the LP (a row named None gets no dual)."""
+    if row_dual is not None:
+        return _priced(model, constraints, form[1], row_dual)
     blocks = split(form[0]) if settings.blocks else None
     if blocks is not None:
         result, _ = solve_in_blocks(form[0], blocks, {"threads": int(settings.threads)},
@@ -63,10 +69,16 @@ def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple
     if row_dual is None:
         log.warning("the LP with integers fixed did not solve: no duals")
         return {}
+    return _priced(model, constraints, form[1], row_dual)
+
+
+def _priced(model, constraints: list[str], rows: list, row_dual) -> dict:
+    """{(constraint name, index): shadow price} of the named constraints from the LP's row
+    duals, in the order of `rows` ((constraint or None, sense) per row)."""
     wanted = set(constraints)
     scale = getattr(model, "eur_per_objective_unit", 1.0)
     duals = {}
-    for (con, sense), dual in zip(form[1], row_dual):
+    for (con, sense), dual in zip(rows, row_dual):
         name = con.parent_component().name if con is not None else None
         if name in wanted:
             # HiGHS' row dual is d objective / d bound: negative for a binding upper bound

@@ -41,7 +41,7 @@ def solve_case(case: Case, duals: bool = True,
     if prepare is not None:
         prepare(model)
     build_s = time.perf_counter() - start
-    outcome = solve_model(model, case.study.solver)
+    outcome = solve_model(model, case.study.solver, duals=duals)
     summary = {
         "status": outcome.status, "objective_eur": outcome.objective, "expected_cost_eur": None,
         "cvar_eur": None, "mip_gap": outcome.mip_gap, "build_s": round(build_s, 3),
@@ -69,7 +69,7 @@ def solve_case(case: Case, duals: bool = True,
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
     if duals:
         lp = fixed_lp_duals(model, case.study.solver, [*model.policy_rows, *explain.ROWS],
-                            outcome.form)
+                            outcome.form, outcome.row_dual)
         if model.policy_rows:
             tables["duals"] = policy_duals(case, model, outcome.objective, prepare, lp)
         tables["why"] = explain.why(case, tables, lp)

@@ -64,6 +64,7 @@ class Outcome:
     nodes: int | None
     log: str
     form: tuple | None = None      # standard_form's answer, for the LP of the duals
+    row_dual: np.ndarray | None = None   # that LP's row duals, when the solve gave them
 
     @property
     def has_plan(self) -> bool:
@@ -219,11 +220,13 @@ def study_options(settings: Solver) -> dict:
             "threads": int(settings.threads), "random_seed": int(settings.seed)}
 
 
-def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcome:
+def solve_model(model: pyo.ConcreteModel, settings: Solver, duals: bool = False,
+                **options) -> Outcome:
     """Solve with HiGHS; load the plan into the model's variables when there is one.
 
     `options` are extra HiGHS options. The random seed comes from the study so that the same
-    inputs give the same plan.
+    inputs give the same plan. With `duals`, a solve in blocks also gives the row duals of
+    the LP with the integers fixed at the plan (Outcome.row_dual; fixed_lp.py).
     """
     start = time.perf_counter()
     try:
@@ -234,7 +237,8 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
                        None, str(exc))
     blocks = split(form[0]) if settings.blocks else None
     if blocks is not None:
-        outcome = _solve_blocks(model, form, blocks, {**study_options(settings), **options}, start)
+        outcome = _solve_blocks(model, form, blocks, {**study_options(settings), **options}, start,
+                                duals)
         outcome.form = form
         return outcome
     handover = to_highs(model, form)
@@ -275,14 +279,14 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, **options) -> Outcom
 
 
 def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options: dict,
-                  start: float) -> Outcome:
+                  start: float, duals: bool) -> Outcome:
     """solve_model for a model of independent blocks (blocks.py): the same Outcome."""
     transfer_s = time.perf_counter() - start
     log.info("HiGHS: solving %d columns, %d rows as %d independent blocks",
              form[0].A.shape[1], form[0].A.shape[0], len(blocks.columns))
     highspy.Highs.resetGlobalScheduler(True)
     start = time.perf_counter()
-    result, text = solve_in_blocks(form[0], blocks, options, _run, _loaded)
+    result, text = solve_in_blocks(form[0], blocks, options, _run, _loaded, duals)
     solve_s = time.perf_counter() - start
     objective = bound = gap = None
     start = time.perf_counter()
@@ -291,7 +295,7 @@ def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options
                                            result.bound)
     log.info("HiGHS: %s in %.2f s (objective %s, gap %s)", result.status, solve_s, objective, gap)
     return Outcome(result.status, objective, bound, gap, transfer_s, solve_s,
-                   time.perf_counter() - start, result.nodes, text)
+                   time.perf_counter() - start, result.nodes, text, row_dual=result.row_dual)
 
 
 def _load_plan(model: pyo.ConcreteModel, columns: list, values, objective: float,

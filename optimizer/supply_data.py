@@ -66,14 +66,27 @@ def fold(entries: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], colum
     for entry_col in match:
         codes[entry_col], uniques = pd.factorize(entries[entry_col])
         known[entry_col] = {value: i for i, value in enumerate(uniques)}
+    # a row naming a scenario looks only at that scenario's entries (a sampled study has
+    # hundreds of scenarios, each with its own rows)
+    first = next(iter(match))
+    order = np.argsort(codes[first], kind="stable")
+    start = np.searchsorted(codes[first][order], np.arange(len(known[first]) + 1))
+    everything = np.arange(len(entries))
     for row in rows.itertuples(index=False):
-        mask = (year >= row.year_from) & (year <= row.year_to)
+        wanted = getattr(row, match[first])
+        if wanted == EVERY:
+            at = everything
+        else:
+            k = known[first].get(wanted, -1)
+            at = order[start[k]:start[k + 1]] if k >= 0 else everything[:0]
+        mask = (year[at] >= row.year_from) & (year[at] <= row.year_to)
         for entry_col, row_col in match.items():
             wanted = getattr(row, row_col)
-            if wanted != EVERY:
-                mask &= codes[entry_col] == known[entry_col].get(wanted, -2)
-        values[mask] = combine(values[mask], getattr(row, column))
-        covered |= mask
+            if entry_col != first and wanted != EVERY:
+                mask &= codes[entry_col][at] == known[entry_col].get(wanted, -2)
+        at = at[mask]
+        values[at] = combine(values[at], getattr(row, column))
+        covered[at] = True
     return values, covered
 
 

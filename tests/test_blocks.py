@@ -112,3 +112,33 @@ def test_tiny_in_blocks_matches_the_whole_within_the_gap(tmp_path):
     # each certificate is valid for the other: a bound never exceeds either plan's cost
     for results in (whole, blocks):
         assert results.summary["mip_gap"] <= gap + 1e-12
+
+
+def test_the_block_solve_gives_the_duals_of_its_plan(tmp_path):
+    """x's plant costs 1,000 a unit: its LP relaxation builds 2/3 of a unit, and the plan
+    rounded up (one unit) is within 1,000/3 of that bound, so x's LP with the unit fixed is
+    the rounded plan's own. y's costs 61,000: rounded up it builds a unit worth less than it
+    costs, the whole is 15% off its bound, and the MIP settles y (no unit), whose LP with the
+    integers fixed is then solved once more. Both blocks' duals are those of the LP compiled
+    afresh with every integer fixed at the plan."""
+    from optimizer.explain import ROWS
+    from optimizer.fixed_lp import fixed_lp_duals
+    from optimizer.solve import solve_model
+    write_dataset(tmp_path / "d" / "data", two_plants(1000, 61000))
+    case = load_case(load_study(write_study(tmp_path / "d",
+                                            horizon={"start": 2026, "end": 2030})))
+    model = build_model(case)
+    outcome = solve_model(model, case.study.solver, duals=True)
+    assert outcome.status == "optimal" and outcome.row_dual is not None
+    assert outcome.objective == pytest.approx((100000 - 60000 + 1000) + 100000, rel=1e-9)
+    reused = fixed_lp_duals(model, case.study.solver, list(ROWS), outcome.form,
+                            outcome.row_dual)
+    compiled = fixed_lp_duals(model, case.study.solver, list(ROWS))
+    assert reused.keys() == compiled.keys() and len(reused) > 0
+    for key, price in compiled.items():
+        assert reused[key] == pytest.approx(price, rel=1e-9, abs=1e-9), key
+    # by hand (no discounting): x's tonne costs the import price, 200, until its plant runs
+    # from 2027, then the plant's 50; y's costs 200 throughout
+    prices = {key[1][:2]: price for key, price in reused.items() if key[0] == "material_balance"}
+    assert prices == pytest.approx({("x", 2026): 200.0, **{("x", y): 50.0 for y in range(2027, 2031)},
+                                    **{("y", y): 200.0 for y in range(2026, 2031)}}, rel=1e-9)
