@@ -48,6 +48,7 @@ class BlockSolver:
         self.bound = np.full(self.n, -math.inf)
         self.x = [None] * self.n
         self.row_dual = [None] * self.n
+        self.basis: list[highspy.HighsBasis | None] = [None] * self.n
         self.mip_done = np.zeros(self.n, bool)
         self.nodes = 0
         self.deadline = options.get("time_limit", math.inf)
@@ -87,12 +88,19 @@ class BlockSolver:
     def relax(self, b: int) -> str:
         """The block's LP relaxation (its lower bound) and, for a block with integers, the LP
         with them rounded up (a plan)."""
-        integer = self.form.integer[self.blocks.columns[b]]
-        h = self._highs(b, "lp", relax=True)
+        return self.relaxed(b, self._highs(b, "lp", relax=True))
+
+    def relaxed(self, b: int, h: highspy.Highs) -> str:
+        """relax on `h`, a HiGHS instance holding block b's LP relaxation (and whatever
+        basis it is to start from); h holds the relaxation again afterwards, its optimal
+        basis kept in self.basis[b]."""
+        cols = self.blocks.columns[b]
+        integer = self.form.integer[cols]
         status = self._go(h)
         if status != "optimal":
             return status
         solution = h.getSolution()
+        self.basis[b] = h.getBasis()
         self.bound[b] = h.getInfo().objective_function_value
         x = np.asarray(solution.col_value)
         if not integer.any():
@@ -107,6 +115,8 @@ class BlockSolver:
             self.primal[b] = h.getInfo().objective_function_value
             self.x[b] = np.asarray(h.getSolution().col_value)
             self.row_dual[b] = np.asarray(h.getSolution().row_dual)
+        h.changeColsBounds(len(which), which, self.form.lower[cols][which],
+                           self.form.upper[cols][which])
         return "optimal"
 
     def rounded(self, b: int, x: np.ndarray, which: np.ndarray) -> np.ndarray:
@@ -118,11 +128,12 @@ class BlockSolver:
         value = np.where(integer, np.ceil(x - 1e-6), x)
         A = self.form.A[self.blocks.rows[b]][:, self.blocks.columns[b]].tocsr()
         upper = self.form.row_upper[self.blocks.rows[b]]
-        for r in np.flatnonzero(np.isfinite(upper)):
+        row_of = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        mixed = np.bincount(row_of[~integer[A.indices] | (A.data <= 0)], minlength=A.shape[0])
+        broken = (mixed == 0) & np.isfinite(upper) & (A @ value > upper + 1e-6)
+        for r in np.flatnonzero(broken):
             cols = A.indices[A.indptr[r]:A.indptr[r + 1]]
             coef = A.data[A.indptr[r]:A.indptr[r + 1]]
-            if not integer[cols].all() or (coef <= 0).any():
-                continue
             lifted = sorted((x[j] - np.floor(x[j] + 1e-6), j) for j in cols if value[j] > x[j] + 1e-6)
             while coef @ value[cols] > upper[r] + 1e-6 and lifted:
                 _, j = lifted.pop(0)

@@ -135,10 +135,11 @@ def folded(form: Form, blocks: Blocks, costs: np.ndarray, constant: float = 0.0
 def restored(form: Form, blocks: Blocks, x: np.ndarray) -> np.ndarray:
     """x with every defined column set from its row and the blocks' columns."""
     x = x.copy()
-    rows = form.A.tocsr()
-    for j, r in blocks.defined:
-        row = rows[[r]].tocoo()
-        a_z = row.data[row.col == j][0]
-        others = row.col != j
-        x[j] = (form.row_lower[r] - row.data[others] @ x[row.col[others]]) / a_z
+    if not blocks.defined:
+        return x
+    defined = np.array([j for j, _ in blocks.defined])
+    at = np.array([r for _, r in blocks.defined])
+    rows = form.A.tocsr()[at]
+    a_z = np.asarray(rows[np.arange(len(defined)), defined]).ravel()   # each in its own row
+    x[defined] = (form.row_lower[at] - (rows @ x - a_z * x[defined])) / a_z
     return x

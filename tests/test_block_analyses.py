@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import optimizer
+from optimizer.analysis.held_blocks import HeldBlocks
+from optimizer.block_solve import BlockSolver
 from optimizer.analysis.prioritize import prioritize
 from optimizer.analysis.ranges import ranges
-from optimizer.blocks import split
+from optimizer.blocks import INF, Form, split
 from optimizer.formulation import build_model
 from optimizer.solve import standard_form
 from conftest import write_dataset, write_study
@@ -96,3 +100,59 @@ def test_prioritize_block_by_block_equals_the_whole_models_table(tmp_path, worke
                                                       abs=1e-6, nan_ok=True)
     assert list(zip(apart["material"], apart["lever"])) == \
         [("b", "stockpile"), ("a", "diversify"), ("b", "substitute")]
+
+
+def units_and_a_floor():
+    """Two blocks. Block 0: min x0 + 2 x1 + 3u, x0 + x1 >= 10, x1 <= 4u (u units of 4 t),
+    x0 <= 6, u integer in [0, 5]: x0 = 6, x1 = 4, u = 1, cost 17. Block 1: min y, y >= 3."""
+    A = sp.csc_array(np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 1.0, -4.0, 0.0],
+                               [0.0, 0.0, 0.0, 1.0]]))
+    form = Form(cost=np.array([1.0, 2.0, 3.0, 1.0]), offset=0.0, lower=np.zeros(4),
+                upper=np.array([6.0, INF, 5.0, INF]), row_lower=np.array([10.0, -INF, 3.0]),
+                row_upper=np.array([INF, 0.0, INF]), A=A,
+                integer=np.array([False, False, True, False]))
+    blocks = split(form)
+    assert [c.tolist() for c in blocks.columns] == [[0, 1, 2], [3]]
+    return form, blocks
+
+
+def options(gap: float) -> dict:
+    return {"time_limit": 60.0, "mip_rel_gap": gap, "threads": 1, "random_seed": 0}
+
+
+def test_a_warm_re_solve_of_a_block_equals_a_cold_one():
+    """Closing x0 (upper bound 0) leaves x1 = 10 on u = 3 units (the LP's 2.5 rounded up):
+    cost 20 + 9 = 29. Re-solved on the kept instance from the base's basis, it is what a
+    solve from scratch gives; opening x0 again on the same instance gives the base back
+    (the bounds it held, and the integers' after rounding, are put back)."""
+    form, blocks = units_and_a_floor()
+    held = HeldBlocks(form, blocks, options(0.0))
+    status, base_x, bases = held.solve(form.upper, [0, 1])
+    assert status == "optimal" and set(bases) == {0, 1}
+    assert base_x == pytest.approx([6.0, 4.0, 1.0, 3.0])
+    closed = form.upper.copy()
+    closed[0] = 0.0
+    status, warm, _ = held.solve(closed, [0], base_x, bases)
+    assert status == "optimal" and 0 in held.kept
+    _, cold, _ = HeldBlocks(form, blocks, options(0.0)).solve(closed, [0, 1])
+    assert warm == pytest.approx([0.0, 10.0, 3.0, 3.0]) and cold == pytest.approx(warm)
+    _, again, _ = held.solve(form.upper, [0], base_x, bases)
+    assert again == pytest.approx(base_x)
+
+
+def test_no_mip_for_a_block_whose_rounded_plan_is_within_the_gap(monkeypatch):
+    """With x0 closed the rounded plan costs 29 against the LP bound 27.5: a gap of 1.5,
+    above the block's absolute share at 6% (6% of the whole 30.5 over 2 blocks: 0.92) but
+    within 6% of the block's own 29 (1.74): no MIP; at 1% neither (the MIP, which proves 29
+    optimal)."""
+    form, blocks = units_and_a_floor()
+    closed = form.upper.copy()
+    closed[0] = 0.0
+    ran = []
+    mip = BlockSolver.mip
+    monkeypatch.setattr(BlockSolver, "mip", lambda self, b: ran.append(b) or mip(self, b))
+    for gap, expected in ((0.06, []), (0.01, [0])):
+        ran.clear()
+        status, x, _ = HeldBlocks(form, blocks, options(gap)).solve(closed, [0, 1])
+        assert status == "optimal" and x == pytest.approx([0.0, 10.0, 3.0, 3.0])
+        assert ran == expected, gap

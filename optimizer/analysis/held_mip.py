@@ -33,7 +33,7 @@ from ..case import Case
 from ..formulation import build_model
 from ..blocks import split
 from ..solve import STATUS, SOLVED, standard_form, study_options, to_highs
-from .held_blocks import solve_blocks
+from .held_blocks import HeldBlocks
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class Solved:
     units: dict = field(default_factory=dict)
     uses: list = field(default_factory=list)     # per lever: a column off its closed bound
     x: np.ndarray | None = None                  # every column's value (block by block only)
+    bases: dict = field(default_factory=dict)    # block -> its LP basis (block by block only)
 
     @property
     def ok(self) -> bool:
@@ -71,6 +72,7 @@ class HeldMip:
         self.form, _, columns = built
         self.blocks = split(self.form) if case.study.solver.blocks else None
         self.options = study_options(case.study.solver)
+        self.held = HeldBlocks(self.form, self.blocks, self.options) if self.blocks else None
         self.label = np.full(len(columns), -1)             # column -> its block
         for b, cols in enumerate(self.blocks.columns if self.blocks else []):
             self.label[cols] = b
@@ -143,14 +145,14 @@ class HeldMip:
                               for j, _ in self.closing[lever]})
             if -1 not in touched:     # (a lever on a defined column: every block again)
                 todo = touched
-        status, x = solve_blocks(self.form, blocks, self.options, upper, todo,
-                                 None if base is None else base[1].x)
+        status, x, bases = self.held.solve(upper, todo, *(
+            (None, None) if base is None else (base[1].x, base[1].bases)))
         if status not in SOLVED:
             return Solved(status)
         if base is not None and base[1].status == "feasible":
             status = "feasible"
         solved = self.measured(status, x)
-        solved.x = x
+        solved.x, solved.bases = x, bases
         return solved
 
     def measured(self, status: str, x: np.ndarray) -> Solved:
