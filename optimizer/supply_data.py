@@ -66,14 +66,29 @@ def fold(entries: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], colum
     for entry_col in match:
         codes[entry_col], uniques = pd.factorize(entries[entry_col])
         known[entry_col] = {value: i for i, value in enumerate(uniques)}
+    # the entries of each value of the first key (the scenario), so that a row naming one
+    # looks at its entries only: with a row set per sampled path, work linear in the paths
+    first = next(iter(match))
+    order = np.argsort(codes[first], kind="stable")
+    starts = np.searchsorted(codes[first][order], np.arange(len(known[first]) + 1))
+    everything = np.arange(len(entries))
     for row in rows.itertuples(index=False):
-        mask = (year >= row.year_from) & (year <= row.year_to)
+        wanted = getattr(row, match[first])
+        if wanted == EVERY:
+            at = everything
+        elif wanted in known[first]:
+            code = known[first][wanted]
+            at = order[starts[code]:starts[code + 1]]
+        else:
+            continue
+        mask = (year[at] >= row.year_from) & (year[at] <= row.year_to)
         for entry_col, row_col in match.items():
             wanted = getattr(row, row_col)
             if wanted != EVERY:
-                mask &= codes[entry_col] == known[entry_col].get(wanted, -2)
-        values[mask] = combine(values[mask], getattr(row, column))
-        covered |= mask
+                mask &= codes[entry_col][at] == known[entry_col].get(wanted, -2)
+        hit = at[mask]
+        values[hit] = combine(values[hit], getattr(row, column))
+        covered[hit] = True
     return values, covered
 
 
