@@ -13,6 +13,11 @@ in million EUR as the model counts. θ_w under-estimates Q_w (a convex function,
 below), so the master's optimum, or its MIP dual bound, is a lower bound on the study's
 optimum. HiGHS holds the master; cuts are added as rows and the integers are relaxed for the
 first phase and restored for the second.
+
+Where the scenario LPs split into independent blocks (block_cuts.py), θ_w is Σ_b θ_wb, one
+per block, each cut by its block's share of Q_w and gradient: θ_wb ≥ Q_wb(x̂) + g_wb·(x_b −
+x̂_b). Each θ_wb under-estimates Q_wb, so Σ_b θ_wb still under-estimates Q_w and the bound
+above holds; a cut per block is tighter than their sum (the multi-cut effect).
 """
 from __future__ import annotations
 
