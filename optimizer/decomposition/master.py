@@ -57,7 +57,6 @@ class MasterSolution:
     plan: np.ndarray | None   # first-stage values, in the order of `Master.keys`
     bound: float | None       # a lower bound on the master's optimum
     objective: float | None
-    first_stage_cost: float | None
     blocks: np.ndarray | None  # the master's model of F per block (first stage + Σ_g p_g·θ_gb)
 
 
@@ -261,7 +260,7 @@ class Master:
         solved = info.primal_solution_status == 2
         if not solved:
             log.warning("master: %s", h.modelStatusToString(status))
-            return MasterSolution("error", None, None, None, None, None)
+            return MasterSolution("error", None, None, None, None)
         x = np.asarray(h.getSolution().col_value)
         mip = not relaxed and len(self.integer_cols) > 0
         bound = info.mip_dual_bound if mip else info.objective_function_value
@@ -272,5 +271,4 @@ class Master:
                 plan[np.isin(self.plan_cols, self.integer_cols)])
         model = self.block_values(plan, self.group_probability @ x[self.theta_cols])
         return MasterSolution("optimal" if optimal else "feasible", plan, bound,
-                              info.objective_function_value, float(x[self.cost_cols].sum()),
-                              model)
+                              info.objective_function_value, model)

@@ -18,6 +18,9 @@ objective):
 
     Q_w(x') ≥ Q_w(x) + Σ_j d_j·(x'_j − x_j)
 
+and each Cut also carries Q_w's share of each independent block, whose own cut takes the
+block's d_j alone (block_cuts.py).
+
 Workers are processes started from a fork server (clean of the parent's HiGHS threads),
 each holding a share of the scenarios and answering plans sent over a pipe. They ignore
 SIGINT: the parent, which sees Ctrl-C, terminates them.
