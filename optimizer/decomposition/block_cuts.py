@@ -52,9 +52,11 @@ class ObjectiveSplit:
         n = form.A.shape[1]
         self.label = np.zeros(n, dtype=np.int64)
         self.cost, self.offset = form.cost, form.offset
-        if blocks is None:
-            if self.count > 1 and len(np.unique(block_of_plan[plan_columns >= 0])) > 1:
+        if blocks is None:          # one piece: all of it is its plan's block
+            mine = np.unique(block_of_plan[plan_columns >= 0])
+            if len(mine) > 1:
                 raise BlocksCrossed("a scenario's LP is one block where the template's is not")
+            self.label[:] = mine[0] if len(mine) else 0
             return
         self.cost, self.offset = blocks.cost, form.offset + blocks.offset
         columns, rows = np.concatenate(blocks.columns), np.concatenate(blocks.rows)
