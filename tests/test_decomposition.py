@@ -162,3 +162,21 @@ def test_two_chains_match_the_extensive_form(two_chains):
     extensive = solve_case(two_chains, duals=False)
     assert set(extensive.tables["builds"]["facility"]) == {"plant_x"}
     brackets(two_chains, decompose(two_chains, workers=1, time_limit_s=LIMIT_S), extensive)
+
+
+def test_a_scenario_lp_in_one_piece_goes_to_its_plans_block():
+    """A scenario LP that does not split (one row over both columns) is all of its plan's
+    block, here block 1 (the first plan variable is in no row of it); one joining plan
+    variables of two blocks is refused."""
+    import highspy
+    import scipy.sparse as sp
+    from optimizer.blocks import Form
+    from optimizer.decomposition.block_cuts import BlocksCrossed, ObjectiveSplit
+    inf = highspy.kHighsInf
+    form = Form(cost=np.array([1.0, 2.0]), offset=0.5, lower=np.zeros(2), upper=np.full(2, inf),
+                row_lower=np.array([1.0]), row_upper=np.array([inf]),
+                A=sp.csc_array(np.array([[1.0, 1.0]])), integer=np.zeros(2, bool))
+    split = ObjectiveSplit(form, np.array([0, 1]), np.array([-1, 0]))
+    assert split.values(np.array([1.0, 3.0])).tolist() == [0.5, 7.0]
+    with pytest.raises(BlocksCrossed):
+        ObjectiveSplit(form, np.array([0, 1]), np.array([1, 0]))
