@@ -154,7 +154,7 @@ class Master:
             (eta,) = self._add_columns(self.weight, -INF, INF)
             excess = self._add_columns(self.weight * self.group_probability / (1.0 - risk.alpha),
                                        0.0, INF)
-            for w in range(groups):     # e_g + η − Σ_b θ_gb − Σ_k first_stage_component_k ≥ 0
+            for w in range(groups):    # e_g + η − Σ_b θ_gb − Σ_k first_stage_component_k ≥ 0
                 cols = np.concatenate([[excess[w], eta], self.theta_cols[w], self.cost_cols])
                 vals = np.concatenate([[1.0, 1.0], -np.ones(self.n_blocks),
                                        -np.ones(len(self.cost_cols))])
