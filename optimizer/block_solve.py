@@ -120,25 +120,11 @@ class BlockSolver:
         return "optimal"
 
     def rounded(self, b: int, x: np.ndarray, which: np.ndarray) -> np.ndarray:
-        """The integers rounded up; then, in each row over integers alone that this breaks
-        (at most so many units of a facility over the years), those nearest their floor are
-        rounded down until the row holds again."""
+        """The block's integers `which` rounded up, repaired (rounded_up)."""
         integer = np.zeros(len(x), bool)
         integer[which] = True
-        value = np.where(integer, np.ceil(x - 1e-6), x)
         A = self.form.A[self.blocks.rows[b]][:, self.blocks.columns[b]].tocsr()
-        upper = self.form.row_upper[self.blocks.rows[b]]
-        row_of = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
-        mixed = np.bincount(row_of[~integer[A.indices] | (A.data <= 0)], minlength=A.shape[0])
-        broken = (mixed == 0) & np.isfinite(upper) & (A @ value > upper + 1e-6)
-        for r in np.flatnonzero(broken):
-            cols = A.indices[A.indptr[r]:A.indptr[r + 1]]
-            coef = A.data[A.indptr[r]:A.indptr[r + 1]]
-            lifted = sorted((x[j] - np.floor(x[j] + 1e-6), j) for j in cols if value[j] > x[j] + 1e-6)
-            while coef @ value[cols] > upper[r] + 1e-6 and lifted:
-                _, j = lifted.pop(0)
-                value[j] -= 1
-        return value[which]
+        return rounded_up(A, self.form.row_upper[self.blocks.rows[b]], x, integer)[which]
 
     def mip(self, b: int) -> str:
         """The block's MIP, started from its rounded plan when there is one."""
@@ -233,6 +219,24 @@ class BlockSolver:
         for j, r in self.blocks.defined:
             y[r] = self.form.cost[j] / Ar[[r], [j]][0]
         return y
+
+
+def rounded_up(A, row_upper: np.ndarray, x: np.ndarray, integer: np.ndarray) -> np.ndarray:
+    """x with its integers (mask `integer`) rounded up; then, in each row of A (CSR) over
+    integers alone that this breaks (at most so many units of a facility over the years),
+    those nearest their floor are rounded down until the row holds again."""
+    value = np.where(integer, np.ceil(x - 1e-6), x)
+    row_of = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+    mixed = np.bincount(row_of[~integer[A.indices] | (A.data <= 0)], minlength=A.shape[0])
+    broken = (mixed == 0) & np.isfinite(row_upper) & (A @ value > row_upper + 1e-6)
+    for r in np.flatnonzero(broken):
+        cols = A.indices[A.indptr[r]:A.indptr[r + 1]]
+        coef = A.data[A.indptr[r]:A.indptr[r + 1]]
+        lifted = sorted((x[j] - np.floor(x[j] + 1e-6), j) for j in cols if value[j] > x[j] + 1e-6)
+        while coef @ value[cols] > row_upper[r] + 1e-6 and lifted:
+            _, j = lifted.pop(0)
+            value[j] -= 1
+    return value
 
 
 def solve_in_blocks(form: Form, blocks: Blocks, options: dict, run: Callable,

@@ -66,27 +66,29 @@ def fold(entries: pd.DataFrame, rows: pd.DataFrame, match: dict[str, str], colum
     for entry_col in match:
         codes[entry_col], uniques = pd.factorize(entries[entry_col])
         known[entry_col] = {value: i for i, value in enumerate(uniques)}
-    # a row naming a scenario looks only at that scenario's entries (a sampled study has
-    # hundreds of scenarios, each with its own rows)
+    # the entries of each value of the first key (the scenario), so that a row naming one
+    # looks at its entries only: with a row set per sampled path, work linear in the paths
     first = next(iter(match))
     order = np.argsort(codes[first], kind="stable")
-    start = np.searchsorted(codes[first][order], np.arange(len(known[first]) + 1))
+    starts = np.searchsorted(codes[first][order], np.arange(len(known[first]) + 1))
     everything = np.arange(len(entries))
     for row in rows.itertuples(index=False):
         wanted = getattr(row, match[first])
         if wanted == EVERY:
             at = everything
+        elif wanted in known[first]:
+            code = known[first][wanted]
+            at = order[starts[code]:starts[code + 1]]
         else:
-            k = known[first].get(wanted, -1)
-            at = order[start[k]:start[k + 1]] if k >= 0 else everything[:0]
+            continue
         mask = (year[at] >= row.year_from) & (year[at] <= row.year_to)
         for entry_col, row_col in match.items():
             wanted = getattr(row, row_col)
-            if entry_col != first and wanted != EVERY:
+            if wanted != EVERY:
                 mask &= codes[entry_col][at] == known[entry_col].get(wanted, -2)
-        at = at[mask]
-        values[at] = combine(values[at], getattr(row, column))
-        covered[at] = True
+        hit = at[mask]
+        values[hit] = combine(values[hit], getattr(row, column))
+        covered[hit] = True
     return values, covered
 
 

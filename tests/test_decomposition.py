@@ -111,3 +111,72 @@ def test_policy_rows_per_scenario_fall_back_to_the_extensive_form():
     with pytest.raises(NotDecomposable):
         Master(case)
     assert choose_method(tiny_case(solver={"method": "auto"})) == "extensive"   # 2 scenarios
+
+
+@pytest.fixture(scope="module")
+def two_chains(tmp_path_factory):
+    """Materials x and y, each with its plant (test_blocks.two_plants: y's plant is not worth
+    its capex, the LP relaxation builds 2/3 of a unit of each), in two scenarios: calm, and
+    every source at half its capacity in 2027."""
+    from conftest import write_dataset, write_study
+    from test_blocks import two_plants
+    tables = two_plants(59000, 61000)
+    tables["scenarios"] = [{"scenario": "calm", "probability": 0.5},
+                           {"scenario": "bad", "probability": 0.5}]
+    tables["disruptions"] = [{"scenario": "bad", "material": "*", "country": "*",
+                              "year_from": 2027, "year_to": 2027, "available_share": 0.5}]
+    folder = tmp_path_factory.mktemp("two_chains")
+    write_dataset(folder / "data", tables)
+    return load_case(load_study(write_study(folder, horizon={"start": 2026, "end": 2030},
+                                            solver={"mip_rel_gap": GAP, "time_limit_s": 60,
+                                                    "threads": 1})))
+
+
+def test_block_cuts_underestimate_each_block_and_sum_to_the_scenario(two_chains):
+    """Q_wb(x') ≥ Q_wb(x) + g_b·(x'_b − x_b) for each block b at random plans (each θ_wb
+    under-estimates its own block), and the blocks' shares sum to Q_w."""
+    lps = ScenarioLPs(two_chains, two_chains.scenario_ids)
+    block = lps.block_of_plan
+    assert sorted(set(block)) == [0, 1]
+    master = Master(two_chains, block)
+    rng = np.random.default_rng(5)
+    span = master.upper - master.lower
+    plans = [master.lower + rng.uniform(0, 1, len(span)) * span for _ in range(4)]
+    cuts = [lps.evaluate(x) for x in plans]
+    for x, at_x in zip(plans, cuts):
+        for cut in at_x:
+            assert cut.blocks.sum() == pytest.approx(cut.value, rel=1e-9)
+        for other, at_other in zip(plans, cuts):
+            for cut, there in zip(at_x, at_other):
+                for b in (0, 1):
+                    mine = block == b
+                    below = cut.blocks[b] + cut.gradient[mine] @ (other - x)[mine]
+                    assert there.blocks[b] >= below - 1e-6 * max(1.0, abs(there.value))
+    # both blocks move with their own plan: neither share is a constant
+    assert all(len({round(c[w].blocks[b], 6) for c in cuts}) > 1 for b in (0, 1) for w in (0, 1))
+
+
+def test_two_chains_match_the_extensive_form(two_chains):
+    """Cuts and trust regions per block, then the rounded plan (both plants) and master MIPs
+    to the plan that builds x's plant alone: the extensive form's optimum."""
+    extensive = solve_case(two_chains, duals=False)
+    assert set(extensive.tables["builds"]["facility"]) == {"plant_x"}
+    brackets(two_chains, decompose(two_chains, workers=1, time_limit_s=LIMIT_S), extensive)
+
+
+def test_a_scenario_lp_in_one_piece_goes_to_its_plans_block():
+    """A scenario LP that does not split (one row over both columns) is all of its plan's
+    block, here block 1 (the first plan variable is in no row of it); one joining plan
+    variables of two blocks is refused."""
+    import highspy
+    import scipy.sparse as sp
+    from optimizer.blocks import Form
+    from optimizer.decomposition.block_cuts import BlocksCrossed, ObjectiveSplit
+    inf = highspy.kHighsInf
+    form = Form(cost=np.array([1.0, 2.0]), offset=0.5, lower=np.zeros(2), upper=np.full(2, inf),
+                row_lower=np.array([1.0]), row_upper=np.array([inf]),
+                A=sp.csc_array(np.array([[1.0, 1.0]])), integer=np.zeros(2, bool))
+    split = ObjectiveSplit(form, np.array([0, 1]), np.array([-1, 0]))
+    assert split.values(np.array([1.0, 3.0])).tolist() == [0.5, 7.0]
+    with pytest.raises(BlocksCrossed):
+        ObjectiveSplit(form, np.array([0, 1]), np.array([1, 0]))

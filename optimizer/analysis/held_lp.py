@@ -35,6 +35,7 @@ from pyomo.core.expr.visitor import identify_mutable_parameters
 from pyomo.repn import generate_standard_repn
 from scipy import sparse
 
+from ..blocks import Form
 from ..solve import STATUS, new_highs
 from ..scenarios import ScenarioData
 from .held import Evaluation, HeldModel
@@ -281,6 +282,22 @@ class KeptLP:
         relaxed = self._run()
         relaxed.policy_met = False
         return relaxed
+
+    def form(self) -> Form:
+        """The LP at the current scenario data in standard form (what `solve` would pass),
+        for a HiGHS of its own (decomposition/subproblems.py keeps one per scenario)."""
+        for i, param in self._read_params:
+            self._theta[i] = param.value
+        values = self._evaluate(self._theta)
+        cost = np.zeros(len(self.columns))
+        cost[self._cost_columns] = values[self._cost_numbers]
+        rows, cols = self._matrix
+        A = sparse.csc_array((values[self._entries], (rows, cols)),
+                             shape=(len(self.rows), len(self.columns)))
+        A.eliminate_zeros()
+        return Form(cost, float(values[self._offset]), *self._column_bounds(values),
+                    *self._row_bounds(values, relaxed=False), A,
+                    np.zeros(len(self.columns), bool))
 
     def values(self, variables: list) -> list[float]:
         """Values of some variables in the last solve (0 for one in no row or cost)."""

@@ -11,11 +11,14 @@ the lower bound; status is optimal when that gap is within the study's mip_rel_g
 feasible when the loop stopped first, time_limit when it found no plan.
 
 `method: auto` chooses the L-shaped method from AUTO_SCENARIOS scenarios on, where the
-extensive form (about 28 MB a scenario on the EU data) outgrows half of a 23 GB machine;
-below that the extensive form is faster (10 EU scenarios: 36 s against the L-shaped loop's
-600 s time limit at 1.6%, benchmarks/RESULTS.md). Only studies it can decompose: none with a policy row per scenario (country
-caps, EU shares, stock days, a shortfall cap), whose second stage a plan can make
-infeasible; such studies are solved by the extensive form (master.NotDecomposable).
+extensive form (about 28 MB a scenario on the EU data) outgrows half of a 23 GB machine.
+With cuts per block (block_cuts.py) the loop is the faster of the two from about 100 EU
+scenarios (78.6 s to a certified 0.73% against the extensive form's 228.6 s to 0.32%,
+benchmarks/RESULTS.md), but the extensive form's plan is the better one (0.29% cheaper), so
+the threshold stays where memory, not time, decides. Only studies it can decompose: none
+with a policy row per scenario (country caps, EU shares, stock days, a shortfall cap), whose
+second stage a plan can make infeasible; such studies are solved by the extensive form
+(master.NotDecomposable).
 """
 from __future__ import annotations
 
