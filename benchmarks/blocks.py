@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from optimizer.blocks import split  # noqa: E402
 from optimizer.case import load_case  # noqa: E402
 from optimizer.formulation import build_model  # noqa: E402
-from optimizer.solve import solve_model, standard_form  # noqa: E402
+from optimizer.highs import standard_form  # noqa: E402
+from optimizer.solve import solve_model  # noqa: E402
 from optimizer.study import load_study  # noqa: E402
 
 COLUMNS = ("paths", "columns", "rows", "blocks", "whole_s", "blocks_s", "speed-up",

@@ -48,7 +48,8 @@ from optimizer.formulation import build_model  # noqa: E402
 from optimizer.run import versions  # noqa: E402
 from optimizer.scenarios import with_scenarios  # noqa: E402
 from optimizer.tables import plan_tables  # noqa: E402
-from optimizer.solve import new_highs, solve_model, to_highs  # noqa: E402
+from optimizer.highs import new_highs, to_highs  # noqa: E402
+from optimizer.solve import solve_model  # noqa: E402
 from optimizer.study import load_study  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

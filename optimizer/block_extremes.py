@@ -25,7 +25,7 @@ import numpy as np
 from .blocks import folded, split
 from .case import Case
 from .formulation.decisions import Decision, decision_expression
-from .solve import _loaded, standard_form
+from .highs import loaded_highs, standard_form
 from .solve_extremes import Reference, decision_costs, extremes as whole_extremes, extremes_in, \
     loaded_model
 
@@ -68,7 +68,7 @@ def extremes(case: Case, reference: Reference, slack: float, jobs: list[tuple[De
         rows = np.concatenate([blocks.rows[b] for b in touched])
         log.debug("%d extremes on blocks %s: %d columns, %d rows", len(items), touched,
                   len(cols), len(rows))
-        h = _loaded(form.lp(cols, rows, blocks.cost))
+        h = loaded_highs(form.lp(cols, rows, blocks.cost))
         cost = blocks.cost[cols]
         used = np.flatnonzero(cost)
         h.addRow(-highspy.kHighsInf, float(share[list(touched)].sum() + allowance), len(used),

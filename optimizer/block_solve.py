@@ -36,7 +36,7 @@ class BlockResult:
 
 class BlockSolver:
     """Solves the blocks of a form: LP bounds and rounded plans first, then MIPs while the
-    sum of the blocks' gaps asks for them. `run(h)` runs a HiGHS instance (solve._run, which
+    sum of the blocks' gaps asks for them. `run(h)` runs a HiGHS instance (highs.run_highs, which
     keeps Ctrl-C working); `load(lp)` makes a silent one holding the HighsLp `lp`."""
 
     def __init__(self, form: Form, blocks: Blocks, options: dict, run: Callable,

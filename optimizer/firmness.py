@@ -26,7 +26,8 @@ import highspy
 import numpy as np
 
 from .case import Case
-from .solve import integer_vars, to_highs
+from .highs import to_highs
+from .solve import integer_vars
 
 log = logging.getLogger(__name__)
 FIRM_SHARE = 0.05

@@ -11,7 +11,8 @@ import pyomo.environ as pyo
 
 from .block_solve import solve_in_blocks
 from .blocks import split
-from .solve import MS, _loaded, _run, integer_vars, standard_form, to_highs
+from .highs import loaded_highs, run_highs, standard_form, to_highs
+from .solve import MS, integer_vars
 from .study import Solver
 
 log = logging.getLogger(__name__)
@@ -58,13 +59,13 @@ def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple
     blocks = split(form[0]) if settings.blocks else None
     if blocks is not None:
         result, _ = solve_in_blocks(form[0], blocks, {"threads": int(settings.threads)},
-                                    _run, _loaded)
+                                    run_highs, loaded_highs)
         row_dual = result.row_dual if result.status == "optimal" else None
     else:
         h = to_highs(model, form).highs
         h.setOptionValue("threads", int(settings.threads))
         highspy.Highs.resetGlobalScheduler(True)
-        _run(h)
+        run_highs(h)
         row_dual = h.getSolution().row_dual if h.getModelStatus() == MS.kOptimal else None
     if row_dual is None:
         log.warning("the LP with integers fixed did not solve: no duals")

@@ -35,7 +35,8 @@ from .case import Case
 from .formulation import build_model
 from . import results
 from .formulation.decisions import Decision, decision_expression, key_decisions
-from .solve import MS, SOLVED, STATUS, solve_model, to_highs
+from .highs import to_highs
+from .solve import MS, SOLVED, STATUS, solve_model
 
 log = logging.getLogger(__name__)
 SENSES = {"min": highspy.ObjSense.kMinimize, "max": highspy.ObjSense.kMaximize}
@@ -147,7 +148,7 @@ def extremes_in(h: highspy.Highs, integer: list[bool], start: np.ndarray, object
     if integers != "mip":
         forms = Forms(h, integer, start, float(time_limit_s), bases=())
         forms.set(integers)
-        _run(h, float(time_limit_s))     # the study's own objective: a basis to start from
+        run_highs(h, float(time_limit_s))     # the study's own objective: a basis to start from
         return _lp_extremes(h, h.getModelStatus() == MS.kOptimal, objectives,
                             float(time_limit_s))
     forms = Forms(h, integer, start, float(time_limit_s))
@@ -176,7 +177,7 @@ def _lp_extremes(h: highspy.Highs, ready: bool, objectives: list, seconds: float
     for (costs, constant), decision, sense in objectives:
         h.changeColsCost(len(everything), everything, costs)
         h.changeObjectiveSense(SENSES[sense])
-        _run(h, seconds)
+        run_highs(h, seconds)
         status = STATUS.get(h.getModelStatus(), "error")
         value = h.getInfo().objective_function_value if status == "optimal" else float("nan")
         if status != "optimal":
@@ -186,7 +187,7 @@ def _lp_extremes(h: highspy.Highs, ready: bool, objectives: list, seconds: float
     return found
 
 
-def _run(h: highspy.Highs, seconds: float, start: np.ndarray | None = None) -> None:
+def run_highs(h: highspy.Highs, seconds: float, start: np.ndarray | None = None) -> None:
     """Run (from `start`, given after every model change or HiGHS drops it),
     for at most `seconds` more: HiGHS' time_limit counts the instance's total run time."""
     if start is not None:
@@ -235,7 +236,7 @@ class Forms:
         if form in self.bases:
             self.h.setBasis(self.bases[form])
             self.h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
-        _run(self.h, self.seconds)
+        run_highs(self.h, self.seconds)
         self.h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
         if self.h.getModelStatus() != MS.kOptimal:
             log.debug("%s LP: %s", form, self.h.modelStatusToString(self.h.getModelStatus()))
@@ -249,7 +250,7 @@ class Forms:
         better = max if sense == "max" else min
         tighter = min if sense == "max" else max
         if not len(self.index):                     # an LP: one run settles it
-            _run(self.h, self.seconds, self.start)
+            run_highs(self.h, self.seconds, self.start)
             status = STATUS.get(self.h.getModelStatus(), "error")
             value = self.h.getInfo().objective_function_value if status == "optimal" \
                 else float("nan")
@@ -263,7 +264,7 @@ class Forms:
         self.set("mip")
         if _close(value, bound, gap):
             return value, bound, "optimal"
-        _run(self.h, self.seconds, plan)
+        run_highs(self.h, self.seconds, plan)
         info, status = self.h.getInfo(), STATUS.get(self.h.getModelStatus(), "error")
         if info.primal_solution_status == 2:
             value = better(value, info.objective_function_value)

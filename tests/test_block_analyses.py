@@ -14,7 +14,7 @@ from optimizer.analysis.prioritize import prioritize
 from optimizer.analysis.ranges import ranges
 from optimizer.blocks import INF, Form, split
 from optimizer.formulation import build_model
-from optimizer.solve import standard_form
+from optimizer.highs import standard_form
 from conftest import write_dataset, write_study
 from test_prioritize import two_materials
 from test_ranges import two_sources_a_stock_and_a_mine

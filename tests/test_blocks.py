@@ -12,7 +12,7 @@ from optimizer.block_solve import BlockSolver
 from optimizer.blocks import Form, split
 from optimizer.case import load_case
 from optimizer.formulation import build_model
-from optimizer.solve import standard_form
+from optimizer.highs import standard_form
 from optimizer.study import load_study
 
 INF = highspy.kHighsInf

@@ -19,7 +19,7 @@ import optimizer
 from conftest import ROOT, TINY
 from optimizer.cli import main
 from optimizer.report.writer import OutputExists, atomic_folder
-from optimizer.solve import HandoverError, to_highs
+from optimizer.highs import HandoverError, to_highs
 
 MISSING_STUDY = "no-such-study.yaml"     # --out is refused before the study is even read
 

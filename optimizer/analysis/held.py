@@ -34,7 +34,8 @@ from ..formulation.first_stage import hold
 from ..formulation.stockpile import allow_draws
 from ..results import Results
 from ..scenarios import ScenarioData, expected_cost_study
-from ..solve import TERMINATION, new_highs
+from ..highs import new_highs
+from ..solve import TERMINATION
 from ..tables import plan_tables
 
 log = logging.getLogger(__name__)
@@ -146,14 +147,14 @@ class HeldModel:
 
     def solve(self, load: bool = True) -> Evaluation:
         """Solve the held model; load the second stage into its variables when `load`."""
-        outcome = self._run(load)
+        outcome = self.run_highs(load)
         if outcome.status != "infeasible" or not self.second_stage_rows:
             return outcome
         active = [row for row in self.second_stage_rows if row.active]
         for row in active:
             row.deactivate()
         try:
-            relaxed = self._run(load)
+            relaxed = self.run_highs(load)
         finally:
             for row in active:
                 row.activate()
@@ -178,7 +179,7 @@ class HeldModel:
         found = self._last.solution_loader.get_vars(variables)
         return [found[v] for v in variables]
 
-    def _run(self, load: bool) -> Evaluation:
+    def run_highs(self, load: bool) -> Evaluation:
         # output_flag off: HiGHS would print a warning each time a Param pushes a zero into a
         # coefficient it never held (a spare share of 0 under a ban), which is harmless
         res = self.solver.solve(self.model, threads=self.threads,

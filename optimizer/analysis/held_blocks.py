@@ -35,7 +35,8 @@ import numpy as np
 
 from ..block_solve import BlockSolver
 from ..blocks import Blocks, Form, restored
-from ..solve import SOLVED, _loaded, _run
+from ..highs import loaded_highs, run_highs
+from ..solve import SOLVED
 
 log = logging.getLogger(__name__)
 BASIS_STATUS = sorted(highspy.HighsBasisStatus.__members__.values(), key=int)
@@ -57,7 +58,7 @@ class HeldBlocks:
         all blocks, each from scratch, with their bases (for the solves made from this one)."""
         blocks, options = self.blocks, self.options
         solver = BlockSolver(dataclasses.replace(self.form, upper=upper), blocks, options,
-                             _run, _loaded, lambda b, stage: os.devnull)
+                             run_highs, loaded_highs, lambda b, stage: os.devnull)
         for b in todo:
             warm = base_x is not None and base_bases is not None and b in base_bases
             status = solver.relaxed(b, self._warm(b, upper, base_bases[b])) if warm \
@@ -93,7 +94,7 @@ class HeldBlocks:
         `upper` and the basis `basis` to start from."""
         cols = self.blocks.columns[b]
         if b not in self.kept:
-            h = _loaded(self.form.lp(cols, self.blocks.rows[b], self.blocks.cost, relax=True))
+            h = loaded_highs(self.form.lp(cols, self.blocks.rows[b], self.blocks.cost, relax=True))
             for key, value in self.options.items():
                 h.setOptionValue(key, value)
             h.setOptionValue("output_flag", False)

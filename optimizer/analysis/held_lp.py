@@ -36,7 +36,8 @@ from pyomo.repn import generate_standard_repn
 from scipy import sparse
 
 from ..blocks import Form
-from ..solve import STATUS, new_highs
+from ..highs import new_highs
+from ..solve import STATUS
 from ..scenarios import ScenarioData
 from .held import Evaluation, HeldModel
 
@@ -246,7 +247,7 @@ class KeptLP:
         each_row = np.arange(len(self.rows), dtype=np.int32)
         h.changeRowsBounds(len(each_row), each_row, lower, upper)
 
-    def _run(self) -> Evaluation:
+    def run_highs(self) -> Evaluation:
         h = self.highs
         h.run()
         status = STATUS.get(h.getModelStatus(), "error")
@@ -275,11 +276,11 @@ class KeptLP:
         """Solve for the held model's current scenario data; when the scenario's policy rows
         make it infeasible, again without them (policy_met False), as HeldModel.solve."""
         self._update()
-        outcome = self._run()
+        outcome = self.run_highs()
         if outcome.status != "infeasible" or not len(self._toggled):
             return outcome
         self._update(relaxed=True)
-        relaxed = self._run()
+        relaxed = self.run_highs()
         relaxed.policy_met = False
         return relaxed
 

@@ -32,7 +32,8 @@ from .. import results as R
 from ..case import Case
 from ..formulation import build_model
 from ..blocks import split
-from ..solve import STATUS, SOLVED, standard_form, study_options, to_highs
+from ..highs import standard_form, to_highs
+from ..solve import STATUS, SOLVED, study_options
 from .held_blocks import HeldBlocks
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class HeldMip:
         if self.blocks is not None:
             return self._solve_blocks(closed, upper, base)
         self.h.changeColsBounds(len(self.every), self.every, self.lower, upper)
-        status = _run(self.h)
+        status = run_highs(self.h)
         if status not in SOLVED:
             return Solved(status)
         return self.measured(status, np.asarray(self.h.getSolution().col_value))
@@ -182,7 +183,7 @@ class HeldMip:
                             for cols in self.closing])
 
 
-def _run(h: highspy.Highs) -> str:
+def run_highs(h: highspy.Highs) -> str:
     """Run HiGHS; the solve's status (feasible: stopped with a plan)."""
     highspy.Highs.resetGlobalScheduler(True)
     h.run()

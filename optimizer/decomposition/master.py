@@ -33,7 +33,7 @@ from ..case import Case
 from ..formulation import build_model, first_stage_vars
 from ..blocks import Blocks, Form, folded
 from ..block_solve import rounded_up
-from ..solve import _run, standard_form, to_highs
+from ..highs import run_highs, standard_form, to_highs
 from .subproblems import Cut, plan_keys
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ class Master:
         self._integrality(KIND.kContinuous if relaxed else KIND.kInteger)
         for key, value in {"mip_rel_gap": gap, "time_limit": time_limit, "threads": 1}.items():
             h.setOptionValue(key, value)
-        _run(h)
+        run_highs(h)
         info, status = h.getInfo(), h.getModelStatus()
         solved = info.primal_solution_status == 2
         if not solved:

@@ -43,7 +43,7 @@ from ..scenarios import case_scenario, with_scenarios
 from ..case import Case
 from ..formulation import first_stage_vars
 from ..analysis.held_lp import KeptLP
-from ..solve import _loaded
+from ..highs import loaded_highs
 from .block_cuts import ObjectiveSplit, plan_blocks
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class ScenarioLPs:
             kept.set_scenario(scenario, spare)
             form = kept.form()
             form.cost[unpaid] = 0.0
-            h = _loaded(form.lp())
+            h = loaded_highs(form.lp())
             h.setOptionValue("threads", threads)
             h.setOptionValue("time_limit", float(case.study.solver.time_limit_s))
             self.lps.append((w, h, held_at, plan_columns[held_at].astype(np.int32),
