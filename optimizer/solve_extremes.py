@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -176,9 +177,12 @@ def _lp_extremes(h: highspy.Highs, ready: bool, objectives: list, seconds: float
     for (costs, constant), decision, sense in objectives:
         h.changeColsCost(len(everything), everything, costs)
         h.changeObjectiveSense(SENSES[sense])
+        began = time.perf_counter()
         _run(h, seconds)
         status = STATUS.get(h.getModelStatus(), "error")
         value = h.getInfo().objective_function_value if status == "optimal" else float("nan")
+        log.debug("%s %s: %s, %.1f s, %d iterations", sense, decision.label, status,
+                  time.perf_counter() - began, h.getInfo().simplex_iteration_count)
         if status != "optimal":
             log.warning("%s %s: LP %s", sense, decision.label, status)
         found.append(((value + constant) / decision.divisor,
