@@ -169,14 +169,19 @@ def extremes_in(h: highspy.Highs, integer: list[bool], start: np.ndarray, object
 
 def _lp_extremes(h: highspy.Highs, ready: bool, objectives: list, seconds: float
                  ) -> list[tuple[float, float, str]]:
-    """Each objective's optimum in the LP form `h` holds, in order, each run by primal simplex
-    from the last optimal basis (a new cost vector leaves it primal feasible)."""
+    """Each objective's optimum in the LP form `h` holds, each run by primal simplex from the
+    optimal basis of the study's own objective (a new cost vector leaves it primal feasible).
+    Not from the last extreme's: on the EU default the max of NdFeB magnets' stock ran past
+    60 s from its min's basis, and took 17 s from the study's (benchmarks/RESULTS.md)."""
     everything = np.arange(h.getNumCol(), dtype=np.int32)
     h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX if ready else DUAL_SIMPLEX)
+    reference = h.getBasis() if ready else None
     found = []
     for (costs, constant), decision, sense in objectives:
         h.changeColsCost(len(everything), everything, costs)
         h.changeObjectiveSense(SENSES[sense])
+        if reference is not None:
+            h.setBasis(reference)
         began = time.perf_counter()
         _run(h, seconds)
         status = STATUS.get(h.getModelStatus(), "error")

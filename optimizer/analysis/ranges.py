@@ -16,10 +16,11 @@ share per country and material, EU output share per material). What happens to t
   scale (a MIP per extreme).
 
 The LPs run on one kept model per worker: only the objective changes between solves
-(HiGHS changeColsCost), each by primal simplex from the last optimal basis. A model whose
-materials share no row (optimizer/blocks.py) is ranged block by block: each decision over
-the blocks it touches alone, with their share of the reference cost plus the whole slack
-as budget (optimizer/block_extremes.py: the same ranges, much smaller solves).
+(HiGHS changeColsCost), each by primal simplex from the optimal basis of the study's own
+objective in that model. A model whose materials share no row (optimizer/blocks.py) is
+ranged block by block: each decision over the blocks it touches alone, with their share of
+the reference cost plus the whole slack as budget (optimizer/block_extremes.py: the same
+ranges, much smaller solves).
 
 A decision is firm when max − min ≤ tolerance · max(|chosen|, floor of its unit): 5% of
 its chosen value, or of 1 t, 1 unit, or 1 percentage point of demand when the chosen value
@@ -96,8 +97,8 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
         progress()
     if reference.objective_eur is None:
         raise RuntimeError(f"the study has no plan ({reference.status}): nothing to range")
-    # a material's decisions side by side, a decision's min then max (the max starts from
-    # the min's basis); each part solves its share of them (block_extremes.shares)
+    # a material's decisions side by side; each part solves its share of them
+    # (block_extremes.shares)
     jobs = [(d, sense) for d in sorted(decisions, key=lambda d: _material(case, d))
             for sense in ("min", "max")]
     n, threads = allocate(len(jobs), workers)
