@@ -85,7 +85,7 @@ def test_ranges_block_by_block_equal_the_whole_models(two_blocks, integers):
 @pytest.mark.parametrize("integers", ["mip", "relaxed"])
 def test_extremes_cut_into_parts_are_those_of_one_part(two_blocks, integers):
     """Every job once over the parts, each with the answer one process gives: three parts of
-    the 14 jobs, so that a part's cut falls inside a block's group of extremes."""
+    the 14 jobs, so that each block's extremes are shared between parts."""
     reference = solve_reference(two_blocks)
     jobs = [(d, sense) for d in reference.decisions for sense in ("min", "max")]
     whole = extremes(two_blocks, reference, 0.01, jobs, 0.01, 60.0, integers)
@@ -99,12 +99,12 @@ def test_extremes_cut_into_parts_are_those_of_one_part(two_blocks, integers):
         assert merged[i][2] == whole[i][2] == "optimal"
 
 
-def test_parts_are_consecutive_runs_of_nearly_equal_weight():
-    assert shares([1.0] * 6, 3) == [[0, 1], [2, 3], [4, 5]]
-    # a heavy group split, the light ones with its rest: 3·4 against 4 + 4·2
-    assert shares([4.0, 4.0, 4.0, 4.0, 2.0, 2.0, 2.0, 2.0], 2) == [[0, 1, 2],
-                                                                    [3, 4, 5, 6, 7]]
-    assert shares([9.0, 1.0, 1.0], 2) == [[0], [1, 2]]      # no part holds less than it must
+def test_parts_are_shared_out_heaviest_first_to_the_lightest_part():
+    assert shares([1.0] * 6, 3) == [[0, 4], [1, 5], [2, 3]]
+    # equal weights go 0, 1, 1, 0, 0, 1, 1, 0: each pair split, its first not always on 0
+    assert shares([4.0, 4.0, 4.0, 4.0, 2.0, 2.0, 2.0, 2.0], 2) == [[0, 3, 4, 7],
+                                                                    [1, 2, 5, 6]]
+    assert shares([1.0, 9.0, 1.0], 2) == [[1], [0, 2]]      # the heavy one alone
     assert shares([0.0, 0.0], 2) == [[0, 1], []]            # nothing to weigh: all in one
     assert shares([], 2) == [[], []]
 

@@ -29,8 +29,8 @@ is smaller. Otherwise it is loose: another plan within slack of the optimum diff
 Solves are spread over worker processes by parts of the (decision, sense) jobs; each worker
 builds and hands over the model once per part and swaps only the objective between jobs
 (one part per worker for the LPs, a few for the MIPs so that a slow one does not hold up
-the rest). The parts are cut by estimated time, the largest blocks' extremes split between
-them (block_extremes.shares), not by count: one block's extremes may take most of the time.
+the rest). The parts are of nearly equal estimated time, each block's extremes shared out
+over them (block_extremes.shares), not of equal count: one block's may take most of the time.
 """
 from __future__ import annotations
 
