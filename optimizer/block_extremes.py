@@ -86,8 +86,8 @@ def shares(weights: list[float], parts: int) -> list[list[int]]:
     parts, and not every min to the same one. Each part's positions in increasing order.
 
     An extreme's weight is the square of its blocks' columns: on the EU default the 32,869
-    columns of the rare-earth block take 5.7 s an extreme, the 15,952 of cobalt's 1.1 s and
-    blocks of 6-7,000 columns 0.2-0.4 s (by primal simplex, one thread). Within a block they
+    columns of the rare-earth block took 8 s an extreme, the 15,952 of cobalt's 1.1 s and
+    blocks of 6-9,000 columns 0.05-0.4 s (by primal simplex, one thread, at a load of 3). Within a block they
     range from none to 40 s: spreading a block's extremes over every part evens that out."""
     load = [0.0] * parts
     out: list[list[int]] = [[] for _ in range(parts)]
