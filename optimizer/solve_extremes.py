@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -148,7 +149,7 @@ def extremes_in(h: highspy.Highs, integer: list[bool], start: np.ndarray, object
     if integers != "mip":
         forms = Forms(h, integer, start, float(time_limit_s), bases=())
         forms.set(integers)
-        run_highs(h, float(time_limit_s))     # the study's own objective: a basis to start from
+        _run(h, float(time_limit_s))     # the study's own objective: a basis to start from
         return _lp_extremes(h, h.getModelStatus() == MS.kOptimal, objectives,
                             float(time_limit_s))
     forms = Forms(h, integer, start, float(time_limit_s))
@@ -169,17 +170,25 @@ def extremes_in(h: highspy.Highs, integer: list[bool], start: np.ndarray, object
 
 def _lp_extremes(h: highspy.Highs, ready: bool, objectives: list, seconds: float
                  ) -> list[tuple[float, float, str]]:
-    """Each objective's optimum in the LP form `h` holds, in order, each run by primal simplex
-    from the last optimal basis (a new cost vector leaves it primal feasible)."""
+    """Each objective's optimum in the LP form `h` holds, each run by primal simplex from the
+    optimal basis of the study's own objective (a new cost vector leaves it primal feasible).
+    Not from the last extreme's: on the EU default the max of NdFeB magnets' stock ran past
+    60 s from its min's basis, and took 17 s from the study's (benchmarks/RESULTS.md)."""
     everything = np.arange(h.getNumCol(), dtype=np.int32)
     h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX if ready else DUAL_SIMPLEX)
+    reference = h.getBasis() if ready else None
     found = []
     for (costs, constant), decision, sense in objectives:
         h.changeColsCost(len(everything), everything, costs)
         h.changeObjectiveSense(SENSES[sense])
-        run_highs(h, seconds)
+        if reference is not None:
+            h.setBasis(reference)
+        began = time.perf_counter()
+        _run(h, seconds)
         status = STATUS.get(h.getModelStatus(), "error")
         value = h.getInfo().objective_function_value if status == "optimal" else float("nan")
+        log.debug("%s %s: %s, %.1f s, %d iterations", sense, decision.label, status,
+                  time.perf_counter() - began, h.getInfo().simplex_iteration_count)
         if status != "optimal":
             log.warning("%s %s: LP %s", sense, decision.label, status)
         found.append(((value + constant) / decision.divisor,
@@ -187,7 +196,7 @@ def _lp_extremes(h: highspy.Highs, ready: bool, objectives: list, seconds: float
     return found
 
 
-def run_highs(h: highspy.Highs, seconds: float, start: np.ndarray | None = None) -> None:
+def _run(h: highspy.Highs, seconds: float, start: np.ndarray | None = None) -> None:
     """Run (from `start`, given after every model change or HiGHS drops it),
     for at most `seconds` more: HiGHS' time_limit counts the instance's total run time."""
     if start is not None:
@@ -236,7 +245,7 @@ class Forms:
         if form in self.bases:
             self.h.setBasis(self.bases[form])
             self.h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
-        run_highs(self.h, self.seconds)
+        _run(self.h, self.seconds)
         self.h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
         if self.h.getModelStatus() != MS.kOptimal:
             log.debug("%s LP: %s", form, self.h.modelStatusToString(self.h.getModelStatus()))
@@ -250,7 +259,7 @@ class Forms:
         better = max if sense == "max" else min
         tighter = min if sense == "max" else max
         if not len(self.index):                     # an LP: one run settles it
-            run_highs(self.h, self.seconds, self.start)
+            _run(self.h, self.seconds, self.start)
             status = STATUS.get(self.h.getModelStatus(), "error")
             value = self.h.getInfo().objective_function_value if status == "optimal" \
                 else float("nan")
@@ -264,7 +273,7 @@ class Forms:
         self.set("mip")
         if _close(value, bound, gap):
             return value, bound, "optimal"
-        run_highs(self.h, self.seconds, plan)
+        _run(self.h, self.seconds, plan)
         info, status = self.h.getInfo(), STATUS.get(self.h.getModelStatus(), "error")
         if info.primal_solution_status == 2:
             value = better(value, info.objective_function_value)

@@ -12,9 +12,11 @@ from optimizer.analysis.held_blocks import HeldBlocks
 from optimizer.block_solve import BlockSolver
 from optimizer.analysis.prioritize import prioritize
 from optimizer.analysis.ranges import ranges
+from optimizer.block_extremes import extremes, shares
 from optimizer.blocks import INF, Form, split
 from optimizer.formulation import build_model
 from optimizer.highs import standard_form
+from optimizer.solve_extremes import solve_reference
 from conftest import write_dataset, write_study
 from test_prioritize import two_materials
 from test_ranges import two_sources_a_stock_and_a_mine
@@ -78,6 +80,33 @@ def test_ranges_block_by_block_equal_the_whole_models(two_blocks, integers):
     assert apart["decision"].tolist() == whole["decision"].tolist()
     assert apart[["chosen", "min", "max"]].to_numpy() == \
         pytest.approx(whole[["chosen", "min", "max"]].to_numpy(), abs=1e-6)
+
+
+@pytest.mark.parametrize("integers", ["mip", "relaxed"])
+def test_extremes_cut_into_parts_are_those_of_one_part(two_blocks, integers):
+    """Every job once over the parts, each with the answer one process gives: three parts of
+    the 14 jobs, so that each block's extremes are shared between parts."""
+    reference = solve_reference(two_blocks)
+    jobs = [(d, sense) for d in reference.decisions for sense in ("min", "max")]
+    whole = extremes(two_blocks, reference, 0.01, jobs, 0.01, 60.0, integers)
+    parts = [extremes(two_blocks, reference, 0.01, jobs, 0.01, 60.0, integers, (k, 3))
+             for k in range(3)]
+    assert sorted(i for part in parts for i in part) == list(range(len(jobs)))
+    assert all(parts)                                       # none left empty
+    merged = {i: found for part in parts for i, found in part.items()}
+    for i, (decision, sense) in enumerate(jobs):
+        assert merged[i][:2] == pytest.approx(whole[i][:2], abs=1e-6), (decision.label, sense)
+        assert merged[i][2] == whole[i][2] == "optimal"
+
+
+def test_parts_are_shared_out_heaviest_first_to_the_lightest_part():
+    assert shares([1.0] * 6, 3) == [[0, 4], [1, 5], [2, 3]]
+    # equal weights go 0, 1, 1, 0, 0, 1, 1, 0: each pair split, its first not always on 0
+    assert shares([4.0, 4.0, 4.0, 4.0, 2.0, 2.0, 2.0, 2.0], 2) == [[0, 3, 4, 7],
+                                                                    [1, 2, 5, 6]]
+    assert shares([1.0, 9.0, 1.0], 2) == [[1], [0, 2]]      # the heavy one alone
+    assert shares([0.0, 0.0], 2) == [[0, 1], []]            # nothing to weigh: all in one
+    assert shares([], 2) == [[], []]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

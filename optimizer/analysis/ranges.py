@@ -16,19 +16,21 @@ share per country and material, EU output share per material). What happens to t
   scale (a MIP per extreme).
 
 The LPs run on one kept model per worker: only the objective changes between solves
-(HiGHS changeColsCost), each by primal simplex from the last optimal basis. A model whose
-materials share no row (optimizer/blocks.py) is ranged block by block: each decision over
-the blocks it touches alone, with their share of the reference cost plus the whole slack
-as budget (optimizer/block_extremes.py: the same ranges, much smaller solves).
+(HiGHS changeColsCost), each by primal simplex from the optimal basis of the study's own
+objective in that model. A model whose materials share no row (optimizer/blocks.py) is
+ranged block by block: each decision over the blocks it touches alone, with their share of
+the reference cost plus the whole slack as budget (optimizer/block_extremes.py: the same
+ranges, much smaller solves).
 
 A decision is firm when max − min ≤ tolerance · max(|chosen|, floor of its unit): 5% of
 its chosen value, or of 1 t, 1 unit, or 1 percentage point of demand when the chosen value
 is smaller. Otherwise it is loose: another plan within slack of the optimum differs there.
 
-Solves are spread over worker processes by chunks of (decision, sense) jobs; each worker
-builds and hands over the model once per chunk and swaps only the objective between jobs
-(one chunk per worker for the LPs, a few for the MIPs so that a slow one does not hold up
-the rest).
+Solves are spread over worker processes by parts of the (decision, sense) jobs; each worker
+builds and hands over the model once per part and swaps only the objective between jobs
+(one part per worker for the LPs, a few for the MIPs so that a slow one does not hold up
+the rest). The parts are of nearly equal estimated time, each block's extremes shared out
+over them (block_extremes.shares), not of equal count: one block's may take most of the time.
 """
 from __future__ import annotations
 
@@ -65,10 +67,10 @@ def solve_count(case: Case) -> int:
     return 1 + 2 * len(key_decisions(case, {}))
 
 
-def _chunk(job: tuple) -> list[tuple[float, float, str]]:
-    case, reference, slack, jobs, threads, gap, time_limit_s, integers = job
+def _part(job: tuple) -> dict[int, tuple[float, float, str]]:
+    case, reference, slack, jobs, threads, gap, time_limit_s, integers, part = job
     return extremes(case.with_solver(threads=threads), reference, slack, jobs, gap, time_limit_s,
-                    integers)
+                    integers, part)
 
 
 def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress=None,
@@ -95,18 +97,17 @@ def ranges(case: Case, slack: float = 0.01, workers: int | None = None, progress
         progress()
     if reference.objective_eur is None:
         raise RuntimeError(f"the study has no plan ({reference.status}): nothing to range")
-    # a material's decisions side by side, so that a chunk touches few blocks (block_extremes)
+    # a material's decisions side by side; each part solves its share of them
+    # (block_extremes.shares)
     jobs = [(d, sense) for d in sorted(decisions, key=lambda d: _material(case, d))
             for sense in ("min", "max")]
     n, threads = allocate(len(jobs), workers)
     count = min(len(jobs), n * CHUNKS_PER_WORKER[integers])
-    # a decision's min and max side by side: the max starts from the min's basis
-    chunks = [jobs[len(jobs) * i // count:len(jobs) * (i + 1) // count] for i in range(count)]
     limit = min(time_limit_s, case.study.solver.time_limit_s)
-    done = run_all(_chunk, [(case, reference, slack, c, threads, gap, limit, integers)
-                            for c in chunks], n, _per_chunk(progress, chunks))
-    found = {job: result for chunk, results in zip(chunks, done)
-             for job, result in zip(chunk, results)}
+    done = run_all(_part, [(case, reference, slack, jobs, threads, gap, limit, integers,
+                            (k, count)) for k in range(count)], n,
+                   _per_part(progress, len(jobs), count))
+    found = {jobs[i]: result for part in done for i, result in part.items()}
     table = _table(decisions, reference, found)
     summary = {"slack": slack, "objective_eur": reference.objective_eur,
                "budget_eur": reference.objective_eur + slack * abs(reference.objective_eur),
@@ -124,12 +125,13 @@ def _material(case: Case, decision: Decision) -> str:
     return decision.material or str(case.facilities.at[decision.facility, "output"])
 
 
-def _per_chunk(progress, chunks):
-    """A progress callback that counts the solves of each finished chunk (in order of
-    completion, chunks are of nearly equal size)."""
+def _per_part(progress, jobs: int, count: int):
+    """A progress callback that counts jobs / count solves for each finished part (the parts
+    are of nearly equal estimated time, not of equal size: the count is approximate until
+    the last)."""
     if progress is None:
         return None
-    size = iter([len(c) for c in chunks])
+    size = iter([jobs * (k + 1) // count - jobs * k // count for k in range(count)])
 
     def step():
         for _ in range(next(size, 0)):
