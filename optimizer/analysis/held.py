@@ -147,14 +147,14 @@ class HeldModel:
 
     def solve(self, load: bool = True) -> Evaluation:
         """Solve the held model; load the second stage into its variables when `load`."""
-        outcome = self.run_highs(load)
+        outcome = self._run(load)
         if outcome.status != "infeasible" or not self.second_stage_rows:
             return outcome
         active = [row for row in self.second_stage_rows if row.active]
         for row in active:
             row.deactivate()
         try:
-            relaxed = self.run_highs(load)
+            relaxed = self._run(load)
         finally:
             for row in active:
                 row.activate()
@@ -179,7 +179,7 @@ class HeldModel:
         found = self._last.solution_loader.get_vars(variables)
         return [found[v] for v in variables]
 
-    def run_highs(self, load: bool) -> Evaluation:
+    def _run(self, load: bool) -> Evaluation:
         # output_flag off: HiGHS would print a warning each time a Param pushes a zero into a
         # coefficient it never held (a spare share of 0 under a ban), which is harmless
         res = self.solver.solve(self.model, threads=self.threads,

@@ -129,7 +129,7 @@ class HeldMip:
         if self.blocks is not None:
             return self._solve_blocks(closed, upper, base)
         self.h.changeColsBounds(len(self.every), self.every, self.lower, upper)
-        status = run_highs(self.h)
+        status = _run(self.h)
         if status not in SOLVED:
             return Solved(status)
         return self.measured(status, np.asarray(self.h.getSolution().col_value))
@@ -183,7 +183,7 @@ class HeldMip:
                             for cols in self.closing])
 
 
-def run_highs(h: highspy.Highs) -> str:
+def _run(h: highspy.Highs) -> str:
     """Run HiGHS; the solve's status (feasible: stopped with a plan)."""
     highspy.Highs.resetGlobalScheduler(True)
     h.run()
