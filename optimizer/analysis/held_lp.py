@@ -247,7 +247,7 @@ class KeptLP:
         each_row = np.arange(len(self.rows), dtype=np.int32)
         h.changeRowsBounds(len(each_row), each_row, lower, upper)
 
-    def run_highs(self) -> Evaluation:
+    def _run(self) -> Evaluation:
         h = self.highs
         h.run()
         status = STATUS.get(h.getModelStatus(), "error")
@@ -276,11 +276,11 @@ class KeptLP:
         """Solve for the held model's current scenario data; when the scenario's policy rows
         make it infeasible, again without them (policy_met False), as HeldModel.solve."""
         self._update()
-        outcome = self.run_highs()
+        outcome = self._run()
         if outcome.status != "infeasible" or not len(self._toggled):
             return outcome
         self._update(relaxed=True)
-        relaxed = self.run_highs()
+        relaxed = self._run()
         relaxed.policy_met = False
         return relaxed
 
