@@ -198,23 +198,8 @@ class KeptLP:
 
     def _pass(self) -> None:
         values = self._evaluate(self._theta)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = len(self.columns), len(self.rows)
-        self._cost[self._cost_columns] = values[self._cost_numbers]
-        lp.col_cost_ = self._cost.copy()
-        lp.offset_ = float(values[self._offset])
-        lp.col_lower_, lp.col_upper_ = self._column_bounds(values)
-        lp.row_lower_, lp.row_upper_ = self._row_bounds(values, relaxed=False)
         self._coefficients = values[self._entries]
-        rows, cols = self._matrix
-        A = sparse.csc_matrix((self._coefficients, (rows, cols)),
-                              shape=(lp.num_row_, lp.num_col_))
-        A.eliminate_zeros()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = \
-            A.indptr, A.indices, A.data
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
-        self.highs.passModel(lp)
+        self.highs.passModel(self._form(values).lp())
         self.highs.setOptionValue("threads", int(self.held.threads))
         self.highs.setOptionValue("time_limit", float(self.held.case.study.solver.time_limit_s))
 
@@ -289,7 +274,10 @@ class KeptLP:
         for a HiGHS of its own (decomposition/subproblems.py keeps one per scenario)."""
         for i, param in self._read_params:
             self._theta[i] = param.value
-        values = self._evaluate(self._theta)
+        return self._form(self._evaluate(self._theta))
+
+    def _form(self, values: np.ndarray) -> Form:
+        """The LP in standard form at the numbers `values` (the evaluator's at some θ)."""
         cost = np.zeros(len(self.columns))
         cost[self._cost_columns] = values[self._cost_numbers]
         rows, cols = self._matrix
