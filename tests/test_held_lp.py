@@ -10,7 +10,7 @@ import optimizer
 from conftest import TINY
 from optimizer.analysis.disruptions import EventRule, Events
 from optimizer.analysis.held import HeldModel
-from optimizer.analysis.held_lp import KeptLP, AffineNumbers
+from optimizer.analysis.affine import AffineNumbers
 from optimizer.analysis.stress import monte_carlo_samples, run_samples
 from optimizer.plan import Plan
 from optimizer.scenarios import with_scenarios
