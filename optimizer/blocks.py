@@ -80,8 +80,9 @@ class Blocks:
     defined: list[tuple[int, int]]    # (column, its defining row), restored after the solve
 
 
-def split(form: Form) -> Blocks | None:
-    """The form's independent blocks, or None when it is one block."""
+def split(form: Form, small_share: float = SMALL_SHARE) -> Blocks | None:
+    """The form's independent blocks, or None when it is one block. Components under
+    `small_share` of the columns share one block (0: every component a block of its own)."""
     A = form.A
     n_rows, n_cols = A.shape
     counts = np.diff(A.indptr)
@@ -100,7 +101,7 @@ def split(form: Form) -> Blocks | None:
     count, label = connected_components(graph, directed=False)
     row_label, col_label = label[:kept.shape[0]], label[kept.shape[0]:]
     sizes = np.bincount(col_label, minlength=count)
-    big = [k for k in np.argsort(-sizes) if sizes[k] >= SMALL_SHARE * n_cols]
+    big = [k for k in np.argsort(-sizes) if sizes[k] >= small_share * n_cols]
     if len(big) < 2:
         return None
     group = np.full(count, len(big))              # the small components share the last block

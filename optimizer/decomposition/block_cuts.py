@@ -21,8 +21,6 @@ block of their plan columns (block 0 when they hold none: a constant).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from ..blocks import Form, split
 
@@ -48,7 +46,7 @@ class ObjectiveSplit:
 
     def __init__(self, form: Form, block_of_plan: np.ndarray, plan_columns: np.ndarray):
         self.count = int(block_of_plan.max()) + 1 if len(block_of_plan) else 1
-        blocks = split(form) if self.count > 1 else None
+        blocks = split(form, small_share=0.0) if self.count > 1 else None   # unmerged
         n = form.A.shape[1]
         self.label = np.zeros(n, dtype=np.int64)
         self.cost, self.offset = form.cost, form.offset
@@ -59,12 +57,11 @@ class ObjectiveSplit:
             self.label[:] = mine[0] if len(mine) else 0
             return
         self.cost, self.offset = blocks.cost, form.offset + blocks.offset
-        columns, rows = np.concatenate(blocks.columns), np.concatenate(blocks.rows)
-        kept = form.A[rows][:, columns]     # the folded LP: its components, unmerged
-        graph = sp.block_array([[None, kept], [kept.T, None]]).tocsr()
-        count, component = connected_components(graph, directed=False)
-        piece = np.full(n, -1, dtype=np.int64)
-        piece[columns] = component[len(rows):]
+        count = len(blocks.columns)
+        piece = np.full(n, -1, dtype=np.int64)       # each column's component
+        for k, cols in enumerate(blocks.columns):
+            piece[cols] = k
+        columns = np.concatenate(blocks.columns)
         held = plan_columns >= 0
         owner = np.zeros(count, dtype=np.int64)
         for k, b in set(zip(piece[plan_columns[held]], block_of_plan[held])):
