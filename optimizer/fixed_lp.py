@@ -40,22 +40,21 @@ def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver, constraints: list
             for v in ints:
                 v.unfix()
     held, rows, columns = form
+    # a row over fixed columns alone drops out, as it does from a compiled model
+    free_entries = np.diff(held.A.tocsr()[:, ~held.integer].tocsr().indptr)
+    kept = [(con, sense) if n else (None, sense) for (con, sense), n in zip(rows, free_entries)]
+    if row_dual is not None:
+        return _priced(model, constraints, kept, row_dual)
     integers = np.flatnonzero(held.integer)
     lower, upper = held.lower.copy(), held.upper.copy()
     lower[integers] = upper[integers] = [round(columns[j].value or 0.0) for j in integers]
     fixed = dataclasses.replace(held, lower=lower, upper=upper,
                                 integer=np.zeros_like(held.integer))
-    # a row over fixed columns alone drops out, as it does from a compiled model
-    free_entries = np.diff(held.A.tocsr()[:, ~held.integer].tocsr().indptr)
-    kept = [(con, sense) if n else (None, sense) for (con, sense), n in zip(rows, free_entries)]
-    return _fixed_lp_duals(model, settings, constraints, (fixed, kept, columns), row_dual)
+    return _fixed_lp_duals(model, settings, constraints, (fixed, kept, columns))
 
 
-def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple,
-                    row_dual: np.ndarray | None = None) -> dict:
+def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple) -> dict:
     """fixed_lp_duals on the standard form of the LP (a row named None gets no dual)."""
-    if row_dual is not None:
-        return _priced(model, constraints, form[1], row_dual)
     blocks = split(form[0]) if settings.blocks else None
     if blocks is not None:
         result, _ = solve_in_blocks(form[0], blocks, {"threads": int(settings.threads)},
