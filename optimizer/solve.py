@@ -115,13 +115,7 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, duals: bool = False,
         solve_s = time.perf_counter() - start
         h.setOptionValue("output_flag", False)
         text = logfile.read_text() if logfile.exists() else ""
-    info, model_status = h.getInfo(), h.getModelStatus()
-    status = STATUS.get(model_status, "error")
-    has_solution = info.primal_solution_status == 2
-    if status == "time_limit" and has_solution:
-        status = "feasible"
-    if status == "optimal" and not has_solution:
-        status = "error"
+    info, status = h.getInfo(), status_of(h)
     objective = bound = gap = None
     start = time.perf_counter()
     if status in SOLVED:
@@ -134,6 +128,18 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, duals: bool = False,
     nodes = info.mip_node_count if info.mip_node_count >= 0 else None
     return Outcome(status, objective, bound, gap, transfer_s, solve_s, extract_s, nodes, text,
                    form)
+
+
+def status_of(h: highspy.Highs) -> str:
+    """The status name of h's last run: STATUS's, feasible when the time limit stopped it with
+    a plan, error when it says optimal without one."""
+    status = STATUS.get(h.getModelStatus(), "error")
+    has_solution = h.getInfo().primal_solution_status == 2
+    if status == "time_limit" and has_solution:
+        return "feasible"
+    if status == "optimal" and not has_solution:
+        return "error"
+    return status
 
 
 def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options: dict,

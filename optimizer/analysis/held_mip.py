@@ -33,7 +33,7 @@ from ..case import Case
 from ..formulation import build_model
 from ..blocks import split
 from ..highs import standard_form, to_highs
-from ..solve import STATUS, SOLVED, study_options
+from ..solve import SOLVED, status_of, study_options
 from .held_blocks import HeldBlocks
 
 log = logging.getLogger(__name__)
@@ -184,13 +184,10 @@ class HeldMip:
 
 
 def _run(h: highspy.Highs) -> str:
-    """Run HiGHS; the solve's status (feasible: stopped with a plan)."""
+    """Run HiGHS; the solve's status (solve.status_of)."""
     highspy.Highs.resetGlobalScheduler(True)
     h.run()
-    status = STATUS.get(h.getModelStatus(), "error")
-    if status == "time_limit" and h.getInfo().primal_solution_status == 2:
-        status = "feasible"
-    return status
+    return status_of(h)
 
 
 def lever_bounds(model: pyo.ConcreteModel, lever: dict) -> list[tuple[object, float]]:
