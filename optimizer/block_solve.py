@@ -22,6 +22,7 @@ import highspy
 import numpy as np
 
 from .blocks import Blocks, Form, restored
+from .highs import status_of
 
 
 @dataclass
@@ -73,17 +74,7 @@ class BlockSolver:
         before = h.getRunTime()
         self.run(h)
         self.used += h.getRunTime() - before
-        status = h.getModelStatus()
-        MS = highspy.HighsModelStatus
-        if status == MS.kOptimal:
-            return "optimal"
-        if status in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-            return "infeasible"
-        if status == MS.kUnbounded:
-            return "unbounded"
-        if status in (MS.kTimeLimit, MS.kInterrupt, MS.kIterationLimit):
-            return "feasible" if h.getInfo().primal_solution_status == 2 else "time_limit"
-        return "error"
+        return status_of(h)
 
     def relax(self, b: int) -> str:
         """The block's LP relaxation (its lower bound) and, for a block with integers, the LP

@@ -11,8 +11,8 @@ import pyomo.environ as pyo
 
 from .block_solve import solve_in_blocks
 from .blocks import split
-from .highs import loaded_highs, run_highs, standard_form, to_highs
-from .solve import MS, integer_vars
+from .highs import MS, loaded_highs, run_highs, standard_form, to_highs
+from .solve import integer_vars
 from .study import Solver
 
 log = logging.getLogger(__name__)

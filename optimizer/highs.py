@@ -28,6 +28,11 @@ from .blocks import Form
 from .progress import SolverProgress
 
 log = logging.getLogger(__name__)
+MS = highspy.HighsModelStatus
+STATUS = {MS.kOptimal: "optimal", MS.kInfeasible: "infeasible",
+          MS.kUnboundedOrInfeasible: "infeasible", MS.kUnbounded: "unbounded",
+          MS.kTimeLimit: "time_limit", MS.kIterationLimit: "time_limit",
+          MS.kSolutionLimit: "time_limit", MS.kInterrupt: "time_limit"}
 
 
 @dataclass
@@ -161,3 +166,15 @@ def loaded_highs(lp: highspy.HighsLp, has_variables: bool = True) -> highspy.Hig
     h = new_highs()
     _pass_model(h, lp, has_variables)
     return h
+
+
+def status_of(h: highspy.Highs) -> str:
+    """The status name of h's last run: STATUS's, feasible when the time limit stopped it with
+    a plan, error when it says optimal without one."""
+    status = STATUS.get(h.getModelStatus(), "error")
+    has_solution = h.getInfo().primal_solution_status == 2
+    if status == "time_limit" and has_solution:
+        return "feasible"
+    if status == "optimal" and not has_solution:
+        return "error"
+    return status

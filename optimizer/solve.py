@@ -26,16 +26,11 @@ from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
 from .block_solve import solve_in_blocks
 from .blocks import Blocks, split
-from .highs import loaded_highs, run_highs, standard_form, to_highs
+from .highs import loaded_highs, run_highs, standard_form, status_of, to_highs
 from .study import Solver
 
 log = logging.getLogger(__name__)
 SOLVED = ("optimal", "feasible")
-MS = highspy.HighsModelStatus
-STATUS = {MS.kOptimal: "optimal", MS.kInfeasible: "infeasible",
-          MS.kUnboundedOrInfeasible: "infeasible", MS.kUnbounded: "unbounded",
-          MS.kTimeLimit: "time_limit", MS.kIterationLimit: "time_limit",
-          MS.kSolutionLimit: "time_limit", MS.kInterrupt: "time_limit"}
 # The same statuses for a termination condition of Pyomo's solver interface (a kept model).
 TERMINATION = {TC.convergenceCriteriaSatisfied: "optimal", TC.provenInfeasible: "infeasible",
                TC.infeasibleOrUnbounded: "infeasible", TC.unbounded: "unbounded",
@@ -128,18 +123,6 @@ def solve_model(model: pyo.ConcreteModel, settings: Solver, duals: bool = False,
     nodes = info.mip_node_count if info.mip_node_count >= 0 else None
     return Outcome(status, objective, bound, gap, transfer_s, solve_s, extract_s, nodes, text,
                    form)
-
-
-def status_of(h: highspy.Highs) -> str:
-    """The status name of h's last run: STATUS's, feasible when the time limit stopped it with
-    a plan, error when it says optimal without one."""
-    status = STATUS.get(h.getModelStatus(), "error")
-    has_solution = h.getInfo().primal_solution_status == 2
-    if status == "time_limit" and has_solution:
-        return "feasible"
-    if status == "optimal" and not has_solution:
-        return "error"
-    return status
 
 
 def _solve_blocks(model: pyo.ConcreteModel, form: tuple, blocks: Blocks, options: dict,

@@ -36,8 +36,8 @@ from .case import Case
 from .formulation import build_model
 from . import results
 from .formulation.decisions import Decision, decision_expression, key_decisions
-from .highs import to_highs
-from .solve import MS, SOLVED, STATUS, solve_model
+from .highs import MS, STATUS, to_highs
+from .solve import SOLVED, solve_model
 
 log = logging.getLogger(__name__)
 SENSES = {"min": highspy.ObjSense.kMinimize, "max": highspy.ObjSense.kMaximize}

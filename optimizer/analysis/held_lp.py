@@ -32,8 +32,7 @@ from pyomo.repn import generate_standard_repn
 from scipy import sparse
 
 from ..blocks import Form
-from ..highs import new_highs
-from ..solve import STATUS
+from ..highs import STATUS, new_highs
 from ..scenarios import ScenarioData
 from .affine import AffineNumbers, NotAffine
 from .held import Evaluation, HeldModel

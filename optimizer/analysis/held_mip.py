@@ -32,8 +32,8 @@ from .. import results as R
 from ..case import Case
 from ..formulation import build_model
 from ..blocks import split
-from ..highs import standard_form, to_highs
-from ..solve import SOLVED, status_of, study_options
+from ..highs import standard_form, status_of, to_highs
+from ..solve import SOLVED, study_options
 from .held_blocks import HeldBlocks
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ class HeldMip:
 
 
 def _run(h: highspy.Highs) -> str:
-    """Run HiGHS; the solve's status (solve.status_of)."""
+    """Run HiGHS; the solve's status (highs.status_of)."""
     highspy.Highs.resetGlobalScheduler(True)
     h.run()
     return status_of(h)
