@@ -36,7 +36,7 @@ KEEP_SHARE, KEEP_AT_MOST = 0.10, 3
 TOL = 1e-6
 
 
-def _objective_weight(case: Case, costs: pd.DataFrame) -> dict[str, float]:
+def objective_weight(case: Case, costs: pd.DataFrame) -> dict[str, float]:
     """π_w: the weight of one EUR of scenario w's cost in the objective."""
     p, risk = case.probability, case.study.risk
     if risk.measure != "cvar" or risk.weight <= 0:
@@ -108,7 +108,7 @@ def _contracts(case: Case, tables: dict[str, pd.DataFrame], duals: dict) -> pd.D
     f = flows[(flows["flow"] == "contract") & flows["source_or_facility"].isin(large.index)]
     if f.empty:
         return pd.DataFrame()
-    weight = f["scenario"].map(_objective_weight(case, tables["costs"]))
+    weight = f["scenario"].map(objective_weight(case, tables["costs"]))
     paid = weight * f["year"].map(case.discount) * f["source_or_facility"].map(
         src["price_eur_per_t"])
     lam = _dual(duals, "material_balance", f, ["material", "year", "scenario"])

@@ -73,11 +73,16 @@ def expected_consumption(case: Case, flows: pd.DataFrame,
 def stockpile(case: Case, model, flows: pd.DataFrame) -> pd.DataFrame:
     """Stock capacity and the days of consumption it covers in the year and scenario that
     consume most, from the year policies apply (the measure min_stock_days bounds)."""
+    return stockpile_of(case, values(model.stock_capacity), flows)
+
+
+def stockpile_of(case: Case, capacity: dict, flows: pd.DataFrame) -> pd.DataFrame:
+    """stockpile's table from the capacity of each material {material: t}."""
     used = consumption(case, flows)
     used = used[used.index.get_level_values("year") >= case.study.from_year]
     peak = used.groupby(level="material").max()
     rows = []
-    for mat, cap in values(model.stock_capacity).items():
+    for mat, cap in capacity.items():
         d = peak.get(mat, 0.0)
         rows.append((mat, cap, 365.0 * cap / d if d > 0 else float("nan")))
     return pd.DataFrame(rows, columns=COLUMNS["stockpile"])

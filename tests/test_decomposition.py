@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from optimizer.case import load_case
 from optimizer.decomposition import NotDecomposable, choose_method, decompose, solve_lshaped
 from optimizer.decomposition.master import Master
+from optimizer.decomposition.plan_tables import plan_results
 from optimizer.decomposition.subproblems import ScenarioLPs
+from optimizer.explain import objective_weight
+from optimizer.formulation.first_stage import hold
 from optimizer.pipeline import solve as run_solve
 from optimizer.run import solve_case
 from optimizer.study import load_study
@@ -180,3 +184,46 @@ def test_a_scenario_lp_in_one_piece_goes_to_its_plans_block():
     assert split.values(np.array([1.0, 3.0])).tolist() == [0.5, 7.0]
     with pytest.raises(BlocksCrossed):
         ObjectiveSplit(form, np.array([0, 1]), np.array([1, 0]))
+
+
+def same_tables(ours, theirs, atol=1e-6):
+    """Equal frames up to row order (numbers to `atol` t or EUR)."""
+    assert set(theirs) <= set(ours)
+    for name, frame in theirs.items():
+        keys = [c for c in frame.columns if frame[c].dtype.kind not in "fc"]
+        left, right = (f[list(frame.columns)].sort_values(keys).reset_index(drop=True)
+                       for f in (ours[name], frame))
+        pd.testing.assert_frame_equal(left, right, check_dtype=False,
+                                      check_exact=False, rtol=1e-9, atol=atol, obj=name)
+
+
+def test_the_plans_tables_are_the_extensive_forms_held_at_it(two_chains):
+    """The workers read the plan's tables off their scenario LPs (plan_tables.py): the same
+    tables as the extensive form held at the plan, why.csv included; the balance prices
+    (each scenario's LP dual times its weight in the objective) by hand: 0.5·200 = 100 a
+    tonne of x in 2026, 0.5·50 = 25 once x's plant runs, 100 a tonne of y throughout."""
+    found = decompose(two_chains, workers=2, time_limit_s=LIMIT_S, tables=True, duals=True)
+    assert len(found.parts) == 2
+    ours = plan_results(two_chains, found.plan, found.parts, True, {})
+    held = solve_case(two_chains, prepare=lambda model: hold(model, found.plan))
+    assert ours.summary["objective_eur"] == pytest.approx(held.summary["objective_eur"],
+                                                          rel=1e-12)
+    same_tables(ours.tables, held.tables)
+    weight = objective_weight(two_chains, ours.tables["costs"])
+    prices = {index: price * weight[index[-1]] for part in found.parts
+              for (name, index), price in part.duals.items() if name == "material_balance"}
+    assert prices == pytest.approx(
+        {(m, y, w): 100.0 if m == "y" or y == 2026 else 25.0
+         for m in ("x", "y") for y in range(2026, 2031) for w in ("calm", "bad")}, rel=1e-9)
+
+
+def test_a_cvar_plans_tables_are_the_extensive_forms_held_at_it(cvar_case):
+    """In a study weighing CVaR the objective read off the scenario LPs is expected cost +
+    weight·CVaR over all scenarios, as the extensive form held at the plan has it."""
+    found = decompose(cvar_case, workers=1, time_limit_s=LIMIT_S, tables=True)
+    ours = plan_results(cvar_case, found.plan, found.parts, False, {})
+    held = solve_case(cvar_case, duals=False, prepare=lambda model: hold(model, found.plan))
+    for key in ("objective_eur", "expected_cost_eur", "cvar_eur"):
+        assert ours.summary[key] == pytest.approx(held.summary[key], rel=1e-9), key
+    assert ours.summary["objective_eur"] > ours.summary["expected_cost_eur"]
+    same_tables({"costs": ours.tables["costs"]}, {"costs": held.tables["costs"]}, atol=0.01)

@@ -1,9 +1,11 @@
 """The L-shaped method as a solve path: `solver: {method: lshaped}` in a study.
 
 `solve_lshaped(case)` returns the same Results as `run.solve_case(case)`: once the loop has
-a plan within the gap, the plan is held in the extensive form (by the same builder, in
-chunks of 100 scenarios above that: mpisppy/evaluate.py) and its second stage solved as an
-LP there, so that every table and summary key means what it means for the extensive form.
+a plan within the gap, the workers solve each scenario's LP at that plan and read its tables
+off their one-scenario templates (plan_tables.py), which is the extensive form held at the
+plan, scenario by scenario, so that every table and summary key means what it means for the
+extensive form (duals.csv stays empty: no policy row of a decomposable study has a price
+there).
 The summary adds engine (lshaped), lower_bound_eur and upper_bound_eur (the loop's certified
 bounds on the optimal objective), lshaped_iterations, lshaped_lp_iterations, lshaped_cuts,
 lshaped_s and workers. objective_eur is the plan's objective there and mip_gap its gap to
@@ -26,9 +28,10 @@ import logging
 import time
 
 from ..case import Case
-from ..formulation.first_stage import hold
 from ..results import Results
+from ..run import versions
 from .lshaped import decompose
+from .plan_tables import plan_results
 
 log = logging.getLogger(__name__)
 AUTO_SCENARIOS = 400
@@ -58,29 +61,29 @@ def choose_method(case: Case) -> str:
 
 def solve_lshaped(case: Case, duals: bool = True, ranges: bool = False,
                   workers: int | None = None) -> Results:
-    """The study's plan by the L-shaped method, its Results from the extensive form with the
-    plan held (see the module doc). `workers` defaults to the study's solver.workers."""
-    from ..mpisppy.evaluate import solve_fixed    # the chunked held evaluation
-
+    """The study's plan by the L-shaped method, its Results read off the workers' scenario
+    LPs at that plan (see the module doc). `workers` defaults to the study's
+    solver.workers."""
     started = time.perf_counter()
     settings = case.study.solver
-    found = decompose(case, workers or settings.workers)
+    found = decompose(case, workers or settings.workers, tables=True, duals=duals)
     if ranges:
         log.warning("solver.decision_ranges is not computed for the L-shaped method")
-    if found.plan is None:
+    timings = {"engine": "lshaped", "lower_bound_eur": found.lower_eur,
+               "upper_bound_eur": found.upper_eur, "lshaped_iterations": found.iterations,
+               "lshaped_lp_iterations": found.lp_iterations, "lshaped_cuts": found.cuts,
+               "lshaped_s": round(found.seconds, 3), "workers": found.workers,
+               "versions": versions()}
+    if found.parts is None:
         results = Results({"status": "error" if found.status == "error" else "time_limit",
                            "objective_eur": None, "mip_gap": None, "study": case.study.name,
                            "study_file": str(case.study.path or ""),
                            "inputs": str(case.study.inputs),
-                           "inputs_sha256": case.inputs_sha256}, {})
+                           "inputs_sha256": case.inputs_sha256, **timings}, {})
     else:
-        results = solve_fixed(case, lambda model: hold(model, found.plan, case), duals)
+        results = plan_results(case, found.plan, found.parts, duals, timings)
     summary = results.summary
-    summary.update(engine="lshaped", lower_bound_eur=found.lower_eur,
-                   upper_bound_eur=found.upper_eur, lshaped_iterations=found.iterations,
-                   lshaped_lp_iterations=found.lp_iterations, lshaped_cuts=found.cuts,
-                   lshaped_s=round(found.seconds, 3), workers=found.workers,
-                   total_s=round(time.perf_counter() - started, 3))
+    summary["total_s"] = round(time.perf_counter() - started, 3)
     if results.ok:
         objective, lower = summary["objective_eur"], found.lower_eur
         summary["mip_gap"] = None if lower is None else \

@@ -72,6 +72,7 @@ class Decomposition:
     workers: int = 1
     seconds: float = 0.0
     history: list = field(default_factory=list)
+    parts: list | None = None    # the best plan's tables, a plan_tables.Part per worker
 
     @property
     def gap(self) -> float | None:
@@ -91,9 +92,12 @@ def plan_value(case: Case, first_stage: float, values: np.ndarray, weight: float
 
 
 def decompose(case: Case, workers: int | None = None, gap: float | None = None,
-              time_limit_s: float | None = None) -> Decomposition:
+              time_limit_s: float | None = None, tables: bool = False,
+              duals: bool = False) -> Decomposition:
     """Run the L-shaped method on `case` with `workers` processes (default: one per core,
-    at most one per scenario); `gap` and `time_limit_s` default to the study's."""
+    at most one per scenario); `gap` and `time_limit_s` default to the study's. With
+    `tables`, the workers also read the best plan's tables off their scenario LPs
+    (Decomposition.parts, plan_tables.py), with the row duals why.csv reads when `duals`."""
     settings = case.study.solver
     gap = settings.mip_rel_gap if gap is None else gap
     limit = settings.time_limit_s if time_limit_s is None else time_limit_s
@@ -112,10 +116,13 @@ def decompose(case: Case, workers: int | None = None, gap: float | None = None,
             loop.mip_phase()
         found.iterations = loop.iteration
         lower, best = loop.lower, loop.best
+        found.seconds = time.perf_counter() - started
+        if tables and found.plan is not None:
+            plan = np.array([found.plan[name][index] for name, index in master.keys])
+            found.parts = pool.tables(plan, duals)
     found.cuts = master.cuts
     found.lower_eur = lower / MONEY if math.isfinite(lower) else None
     found.upper_eur = best / MONEY if math.isfinite(best) else None
-    found.seconds = time.perf_counter() - started
     log.info("L-shaped: %s after %d rounds (%d in the LP phase), %d cuts, %.1f s; "
              "bounds %s - %s EUR, gap %s", found.status, found.iterations, found.lp_iterations,
              found.cuts, found.seconds, found.lower_eur, found.upper_eur, found.gap)

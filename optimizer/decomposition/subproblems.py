@@ -45,6 +45,7 @@ from ..formulation import first_stage_vars
 from ..analysis.held_lp import KeptLP
 from ..highs import loaded_highs
 from .block_cuts import ObjectiveSplit, plan_blocks
+from .plan_tables import Part, Reader, first_stage, row_senses
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05
@@ -85,7 +86,10 @@ class ScenarioLPs:
         kept = KeptLP(held)          # compiled once; a scenario is its numbers (held_lp.py)
         plan_columns = self._plan_columns(kept.columns, key_of)
         unpaid = [j for j, var in enumerate(kept.columns) if id(var) in free_cost]
-        self.block_of_plan = plan_blocks(kept.form(), plan_columns)   # the calm scenario's
+        calm_form = kept.form()
+        self.block_of_plan = plan_blocks(calm_form, plan_columns)     # the calm scenario's
+        self.case, self.keys = case, keys
+        self.reader = Reader(held, kept, row_senses(calm_form))      # for the plan's tables
         held_at = np.flatnonzero(plan_columns >= 0)
         data = [case_scenario(case, w) for w in scenarios]
         self.lps = []
@@ -124,6 +128,23 @@ class ScenarioLPs:
                             split.values(np.asarray(solution.col_value))))
         return cuts
 
+    def tables(self, plan: np.ndarray, duals: bool) -> Part:
+        """The plan's tables over the scenarios held here (plan_tables.py): each LP solved
+        at the plan and read off the template."""
+        reader, ids = self.reader, [w for w, *_ in self.lps]
+        data = [case_scenario(self.case, w) for w in ids]
+        for (w, h, held_at, columns, _), scenario, spare in zip(
+                self.lps, data, reader.held.spare_shares(data)):
+            values = plan[held_at]
+            h.changeColsBounds(len(columns), columns, values, values)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                raise RuntimeError(f"scenario {w}'s LP is "
+                                   f"{h.modelStatusToString(h.getModelStatus())} at the plan")
+            solution = h.getSolution()
+            reader.add(w, scenario, spare, solution.col_value, solution.row_dual, duals)
+        return reader.part(first_stage(reader.held.case, reader.held.model, self.keys, plan))
+
 
 def _serve(conn, case: Case, scenarios: list[str]) -> None:
     """A worker: build the LPs of `scenarios`, then answer each plan sent until None."""
@@ -131,8 +152,11 @@ def _serve(conn, case: Case, scenarios: list[str]) -> None:
     lps = ScenarioLPs(case, scenarios)
     conn.send(lps.block_of_plan)
     try:
-        while (plan := conn.recv()) is not None:
-            conn.send(lps.evaluate(plan))
+        while (message := conn.recv()) is not None:
+            if isinstance(message, tuple):         # ("tables", plan, duals)
+                conn.send(lps.tables(*message[1:]))
+            else:
+                conn.send(lps.evaluate(message))
     except (EOFError, BrokenPipeError):    # the parent is gone (interrupted)
         return
 
@@ -184,6 +208,14 @@ class Workers:
             pipe.send(plan)
         cuts = [cut for pipe in self.pipes for cut in self._receive(pipe)]
         return sorted(cuts, key=lambda cut: self.order[cut.scenario])
+
+    def tables(self, plan: np.ndarray, duals: bool) -> list[Part]:
+        """Each worker's share of the plan's tables (plan_tables.py)."""
+        if self.local is not None:
+            return [self.local.tables(plan, duals)]
+        for pipe in self.pipes:
+            pipe.send(("tables", plan, duals))
+        return [self._receive(pipe) for pipe in self.pipes]
 
     def close(self, at_once: bool = False) -> None:
         """Stop the workers: by a message when idle, or `at_once` (SIGTERM: within a second
