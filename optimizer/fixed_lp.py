@@ -44,7 +44,7 @@ def fixed_lp_duals(model: pyo.ConcreteModel, settings: Solver, constraints: list
     free_entries = np.diff(held.A.tocsr()[:, ~held.integer].tocsr().indptr)
     kept = [(con, sense) if n else (None, sense) for (con, sense), n in zip(rows, free_entries)]
     if row_dual is not None:
-        return priced(model, constraints, kept, row_dual)
+        return _priced(model, constraints, kept, row_dual)
     integers = np.flatnonzero(held.integer)
     lower, upper = held.lower.copy(), held.upper.copy()
     lower[integers] = upper[integers] = [round(columns[j].value or 0.0) for j in integers]
@@ -69,10 +69,10 @@ def _fixed_lp_duals(model, settings: Solver, constraints: list[str], form: tuple
     if row_dual is None:
         log.warning("the LP with integers fixed did not solve: no duals")
         return {}
-    return priced(model, constraints, form[1], row_dual)
+    return _priced(model, constraints, form[1], row_dual)
 
 
-def priced(model, constraints: list[str], rows: list, row_dual) -> dict:
+def _priced(model, constraints: list[str], rows: list, row_dual) -> dict:
     """{(constraint name, index): shadow price} of the named constraints from the LP's row
     duals, in the order of `rows` ((constraint or None, sense) per row)."""
     wanted = set(constraints)

@@ -74,9 +74,11 @@ class HeldModel:
         self._base_demand = self.case.base_demand.to_dict()
         self._material = self.case.sources["material"].to_dict()
         # the scenario data Params (mutable in a one-scenario template), in one order
-        self._scenario_keys, self.scenario_params = [], []
+        self._scenario_keys, self.scenario_params, self._param_blocks = [], [], []
         for name in SCENARIO_PARAMS if mutable else ():
-            for (*key, _), param in self.model.find_component(name).items():
+            component = self.model.find_component(name)
+            self._param_blocks.append((component, list(component), len(self.scenario_params)))
+            for (*key, _), param in component.items():
                 self._scenario_keys.append((name, tuple(key)))
                 self.scenario_params.append(param)
         new_highs()    # HiGHS prints its banner once per process: let it go to stderr
@@ -95,19 +97,24 @@ class HeldModel:
         """Hold a Plan (or {variable name: {index: value}}) in the kept model."""
         hold(self.model, plan)
 
-    def set_scenario(self, data: ScenarioData, params: bool = True) -> None:
+    def set_scenario(self, data: ScenarioData, params: bool = True,
+                     spare: dict | None = None) -> None:
         """Give the one-scenario template the data of another scenario: its Params (the
         spare share derived from its availability as Case.spare_share is), which
         policy rows apply (those lifted_when_disrupted, the country cap, not in its
         material's disrupted years) and where stock may be drawn (in a
         crisis: disrupted, or demand above demand.csv; see Case.crisis). With
         `params=False` the scenario_params keep their values (a KeptLP takes those of
-        `scenario_values` instead)."""
+        `scenario_values` instead); `spare` as scenario_values takes it."""
         m = self.model
         (w,) = list(m.W)
         if params:
-            for param, value in zip(self.scenario_params, self.scenario_values(data)):
-                param.set_value(value)
+            values = self.scenario_values(data, spare)
+            for component, indices, start in self._param_blocks:
+                # the Params' own indices: Param.store_values without its checks, which
+                # took longer than the LP
+                component.store_values(dict(zip(indices, values[start:start + len(indices)])),
+                                       check=False)
         base = self._base_demand
         surge = {k for k, d in data.demand.items() if d > base.get(k, 0.0) * (1 + 1e-9)}
         allow_draws(m, {(mat, y, w) for mat, y in data.disrupted | surge})

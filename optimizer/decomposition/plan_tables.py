@@ -35,7 +35,6 @@ import pyomo.environ as pyo
 from .. import explain, kpis
 from .. import results as R
 from ..case import Case
-from ..fixed_lp import priced
 from ..materials import with_materials
 from ..plan import Plan
 from ..results import COLUMNS, Results
@@ -79,8 +78,16 @@ class Reader:
 
     def __init__(self, held, kept, senses: list[int]):
         self.held, self.kept = held, kept
-        self.rows = list(zip(kept.rows, senses))
-        (self.template,) = list(held.model.W)
+        # the rows why.csv prices: position, (name, index without the scenario), and the
+        # sign that turns HiGHS's dual (d objective / d bound) into the price of tightening
+        # the row by a unit (as fixed_lp prices a row), in EUR
+        wanted = [(i, con, sense) for i, (con, sense) in enumerate(zip(kept.rows, senses))
+                  if con.parent_component().local_name in explain.ROWS]
+        self.priced_at = np.array([i for i, _, _ in wanted], dtype=int)
+        self.priced_keys = [(con.parent_component().local_name, con.index()[:-1])
+                            for _, con, _ in wanted]
+        self.price_scale = np.array([-1.0 if sense == 1 else 1.0 for *_, sense in wanted]) * \
+            held.model.eur_per_objective_unit
         self.frames: dict[str, list] = {"flows": [], "shortfall": [], "costs": []}
         self.duals: dict = {}
 
@@ -88,10 +95,8 @@ class Reader:
             duals: bool) -> None:
         """Scenario w's tables from its LP's solution (`data` its scenario data, `spare` its
         spare shares as HeldModel.spare_shares gives them)."""
-        held, model = self.held, self.held.model
-        held.set_scenario(data, params=False)
-        for param, value in zip(held.scenario_params, held.scenario_values(data, spare)):
-            param.set_value(value)               # w's Params: the flows' coefficients
+        model = self.held.model
+        self.held.set_scenario(data, spare=spare)     # w's Params: the flows' coefficients
         for var, value in zip(self.kept.columns, col_value):
             var.set_value(value, skip_validation=True)
         flows = R.flows(self.held.case, model)
@@ -102,8 +107,9 @@ class Reader:
         self.frames["shortfall"].append(pd.DataFrame(shortfall, columns=COLUMNS["shortfall"]))
         self.frames["costs"].append(costs[costs["scenario"] != "*"].assign(scenario=w))
         if duals:
-            for (name, index), price in priced(model, explain.ROWS, self.rows, row_dual).items():
-                self.duals[name, (*index[:-1], w)] = price
+            prices = np.asarray(row_dual)[self.priced_at] * self.price_scale
+            self.duals.update(((name, (*head, w)), float(price))
+                              for (name, head), price in zip(self.priced_keys, prices))
 
     def part(self, first: dict[str, pd.DataFrame]) -> Part:
         tables = {name: pd.concat(frames, ignore_index=True) if frames else R.empty(name)
