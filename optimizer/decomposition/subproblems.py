@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import signal
 from dataclasses import dataclass
 
@@ -49,6 +50,15 @@ from .plan_tables import Part, Reader, first_stage, row_senses
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05
+PRELOAD = ["optimizer.decomposition.subproblems"]    # what the fork server imports
+
+
+def start_fork_server() -> None:
+    """Start the fork server the workers come from, without waiting for it: its imports
+    (Pyomo, HiGHS, pandas) take about 1.5 s, which a caller that starts it before drawing
+    the case spends on that instead (pipeline.solve)."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    multiprocessing.forkserver.ensure_running()
 
 
 def plan_keys(model) -> list[tuple[str, object]]:
@@ -175,7 +185,7 @@ class Workers:
             self.block_of_plan = self.local.block_of_plan
             return
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["optimizer.decomposition.subproblems"])
+        context.set_forkserver_preload(PRELOAD)
         try:
             for k in range(workers):
                 parent, child = context.Pipe()
