@@ -9,7 +9,8 @@ rows over the plan alone are the master's and left out), compiled once with its 
 affine in the scenario data (analysis/held_lp.KeptLP), so that each scenario's LP is those
 numbers at its data, handed to a HiGHS of its own in bulk (compiling each scenario's model
 took about 0.3 s a scenario, 160 s of the start of 1,000 EU scenarios on 2 workers); only
-HiGHS's copies are kept (about 5 MB for an EU scenario). A
+HiGHS's copies are kept (about 5 MB for an EU scenario), and the one template, which reads
+the plan's tables off the LPs' solutions at the end (plan_tables.py). A
 plan is given by the bounds lb = ub = x of the first-stage columns, so that HiGHS starts
 from the last basis. The first-stage cost columns (first_stage_component) cost nothing
 here: the master counts them. Q_w is convex in x and the reduced costs d_j of the held
@@ -125,10 +126,7 @@ class ScenarioLPs:
         """Q_w(plan) and a subgradient for each scenario held here."""
         cuts = []
         for w, h, held_at, columns, split in self.lps:
-            values = plan[held_at]
-            h.changeColsBounds(len(columns), columns, values, values)
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if not _solved_at(h, plan[held_at], columns):
                 cuts.append(Cut(w, h.modelStatusToString(h.getModelStatus()), None, None))
                 continue
             solution = h.getSolution()
@@ -145,15 +143,19 @@ class ScenarioLPs:
         data = [case_scenario(self.case, w) for w in ids]
         for (w, h, held_at, columns, _), scenario, spare in zip(
                 self.lps, data, reader.held.spare_shares(data)):
-            values = plan[held_at]
-            h.changeColsBounds(len(columns), columns, values, values)
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if not _solved_at(h, plan[held_at], columns):
                 raise RuntimeError(f"scenario {w}'s LP is "
                                    f"{h.modelStatusToString(h.getModelStatus())} at the plan")
             solution = h.getSolution()
             reader.add(w, scenario, spare, solution.col_value, solution.row_dual, duals)
         return reader.part(first_stage(reader.held.case, reader.held.model, self.keys, plan))
+
+
+def _solved_at(h: highspy.Highs, values: np.ndarray, columns: np.ndarray) -> bool:
+    """Solve a scenario's LP with its plan columns held at `values` (from its last basis)."""
+    h.changeColsBounds(len(columns), columns, values, values)
+    h.run()
+    return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
 def _serve(conn, case: Case, scenarios: list[str]) -> None:
