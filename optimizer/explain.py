@@ -14,7 +14,8 @@ tonne of f's capacity. Each decision relaxes rows of its own in each scenario-ye
 with π_w = probability[w] + weight·(CVaR weight of w) the weight of scenario w's cost in the
 objective and d_y the discount factor. A scenario's value is the sum over its years; the
 scenarios that hold at least 10% of the decision's positive value, at most three, are kept,
-the largest first, each with its years (those with a positive value) and, for a stock, the
+the largest first (the largest alone when none holds 10%: a value spread over many sampled
+paths, value_share saying how thinly), each with its years (those with a positive value) and, for a stock, the
 tonnes drawn and the deficit it met: draws plus what was still short in those years. A
 decision with no positive value anywhere (a stock never drawn, a plant whose capacity is
 never scarce: a policy floor, or a tie with other supply) is listed without a scenario.
@@ -147,6 +148,8 @@ def why(case: Case, tables: dict[str, pd.DataFrame], duals: dict) -> pd.DataFram
         by_scenario = paying.groupby("scenario")["value_eur"].sum().sort_values(ascending=False)
         total = by_scenario.sum()
         kept = by_scenario[by_scenario >= KEEP_SHARE * total].head(KEEP_AT_MOST)
+        if kept.empty:       # spread over many scenarios: the largest says where it pays
+            kept = by_scenario.head(1)
         for w, value in kept.items():
             years = paying[paying["scenario"] == w]
             rows.append((kind, subject, first["material"], first["size"], first["unit"], w,

@@ -65,3 +65,24 @@ def test_a_stock_that_is_never_drawn_is_said_to_be_worth_nothing_at_the_margin(h
     said = [s for s in sentences(results.why) if s.startswith("x stock")]
     assert said == ["x stock 20 t: worth nothing at the margin in any scenario (a policy floor, "
                     "or a tie with other supply)"]
+
+
+def test_a_stock_worth_a_little_in_each_of_many_paths_names_the_largest(hand):
+    """Twelve equally likely paths, path k's 2027 supply cut to a deficit of 41 + k t;
+    holding 3,200 EUR/t/yr. A tonne of stock drawn in every path earns 9,900 > 3·3,200, one
+    drawn in 11 of 12 earns 9,075 < 9,600: the stock is 41 t, drawn whole in every path, so
+    its value is spread over them all: no path holds the 10% a scenario needs to be named
+    (the eleven still short after it hold the same, path 0's deficit is the stock's own).
+    The largest is named alone, with its share: at least 1/12, below 10%."""
+    tables = deficit_case()
+    tables["materials"][0]["holding_cost_eur_per_t_yr"] = 3200.0
+    paths = [f"p{k:02d}" for k in range(12)]
+    tables["scenarios"] = [{"scenario": w, "probability": 1 / 12} for w in paths]
+    tables["disruptions"] = [dict(tables["disruptions"][0], scenario=w,
+                                  available_share=(59 - k) / 100) for k, w in enumerate(paths)]
+    results = hand(tables, horizon={"start": 2026, "end": 2028})
+    assert results.stockpile.set_index("material").at["x", "capacity_t"] == pytest.approx(41.0)
+    why = results.why[results.why["decision"] == "stock"]
+    assert len(why) == 1
+    assert why.iloc[0]["scenario"] in paths and why.iloc[0]["years"] == "2027"
+    assert 1 / 12 <= why.iloc[0]["value_share"] < 0.1
