@@ -34,6 +34,7 @@ from ..formulation import build_model, first_stage_vars
 from ..blocks import Blocks, Form, folded
 from ..block_solve import rounded_up
 from ..highs import run_highs, standard_form, to_highs
+from .cuts import CutRows
 from .subproblems import Cut, plan_keys
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ class Master:
                                        -np.ones(len(self.cost_cols))])
                 self._add_rows([0.0], [0], cols, vals)
         self.cuts = 0
+        self.cut_rows = CutRows(h, h.getNumRow())
 
     def _add_columns(self, cost, lower, upper) -> np.ndarray:
         h = self.highs
@@ -203,7 +205,9 @@ class Master:
                 starts.append(len(cols))
                 cols.extend([self.theta_cols[g, b], *self.plan_cols[used]])
                 vals.extend([1.0, *(-slope)])
+        self.cut_rows.prune()
         self._add_rows(lower, starts, cols, vals)
+        self.cut_rows.added(len(lower))
         self.cuts += len(lower)
 
     def block_values(self, plan: np.ndarray, recourse: np.ndarray) -> np.ndarray:
@@ -263,6 +267,8 @@ class Master:
             return MasterSolution("error", None, None, None, None)
         x = np.asarray(h.getSolution().col_value)
         mip = not relaxed and len(self.integer_cols) > 0
+        if not mip:
+            self.cut_rows.seen()
         bound = info.mip_dual_bound if mip else info.objective_function_value
         optimal = status == highspy.HighsModelStatus.kOptimal
         plan = x[self.plan_cols]
