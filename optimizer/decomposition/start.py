@@ -1,11 +1,12 @@
 """The L-shaped loop's first plan: the expected-value problem's LP relaxation.
 
-The loop's trust region walks from its first plan; from the cheapest plan (nothing bought
-or built) it took ten rounds on 100 EU scenarios to come within 5% of the optimum. The
-expected-value problem (one scenario, every datum at its probability-weighted mean:
-scenarios.expected_value_case) is one scenario's LP with the plan free, cheap to build and
-solve next to a round of the scenario LPs; its plan is the first centre. It is only a
-starting point: the bounds come from the loop's cuts as before.
+The loop's trust region walks from its first plan. The expected-value problem (one
+scenario, every datum at its probability-weighted mean: scenarios.expected_value_case) is
+one scenario's LP with the plan free, 0.3 s to build and solve on 100 EU scenarios (0.6 s
+on 1,000), less than a round of the scenario LPs; its plan is the first centre. On 100 EU
+scenarios F there is 123 bn EUR, and the loop is within 5% of the optimum (about 90 bn) in
+round 5; from the unrestricted master cut once at the cheapest plan (391 bn) it took
+eleven rounds. It is only a starting point: the bounds come from the loop's cuts as before.
 """
 from __future__ import annotations
 
