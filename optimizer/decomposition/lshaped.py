@@ -138,11 +138,11 @@ class _Loop:
     def closed(self, share: float = 1.0) -> bool:
         return self.best - self.lower <= share * self.gap * abs(self.best)
 
-    def cut(self, plan: np.ndarray, phase: str, counted: bool = True) -> np.ndarray | None:
+    def cut(self, plan: np.ndarray, phase: str) -> np.ndarray | None:
         """Q_w(plan) on every scenario, a cut each (per block); F(plan) per part of the trust
         region (F_b when the master is a sum over blocks, else F in one part), whose sum is
         also the upper bound when the plan's integers are whole (None when a scenario's LP
-        failed; inf when not `counted`)."""
+        failed)."""
         cuts = self.pool.evaluate(plan)
         failed = [c for c in cuts if c.status != "optimal"]
         if failed:
@@ -154,8 +154,6 @@ class _Loop:
         master.add_cuts(plan, cuts)
         self.iteration += 1
         self.evaluated = plan.copy()
-        if not counted:
-            return np.full(self.parts, math.inf)
         first_stage = float(master.plan_cost @ plan) + master.cost_constant
         value = plan_value(self.case, first_stage, np.array([c.value for c in cuts]),
                            master.weight)
