@@ -80,7 +80,7 @@ class Solver(_Frozen):
     # solve a model whose materials share no row block by block (optimizer/blocks.py)
     blocks: bool = True
     # extensive: one HiGHS solve of the extensive form; lshaped: the L-shaped method on
-    # `workers` HiGHS processes (default one per core); auto: lshaped from 400 scenarios
+    # `workers` HiGHS processes (default one per core); auto: lshaped from 100 scenarios
     # on, where the study allows it (optimizer/decomposition, docs/scale-out.md)
     method: Literal["extensive", "lshaped", "auto"] = "extensive"
     workers: int | None = Field(default=None, ge=1)

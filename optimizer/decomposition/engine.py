@@ -12,12 +12,14 @@ lshaped_s and workers. objective_eur is the plan's objective there and mip_gap i
 the lower bound; status is optimal when that gap is within the study's mip_rel_gap,
 feasible when the loop stopped first, time_limit when it found no plan.
 
-`method: auto` chooses the L-shaped method from AUTO_SCENARIOS scenarios on, where the
-extensive form (about 28 MB a scenario on the EU data) outgrows half of a 23 GB machine.
-With cuts per block (block_cuts.py) the loop is the faster of the two from about 100 EU
-scenarios (78.6 s to a certified 0.73% against the extensive form's 228.6 s to 0.32%,
-benchmarks/RESULTS.md), but the extensive form's plan is the better one (0.29% cheaper), so
-the threshold stays where memory, not time, decides. Only studies it can decompose: none
+`method: auto` chooses the L-shaped method from AUTO_SCENARIOS scenarios on, where it is
+the faster by far: on 100 EU paths 15 s end to end to a certified 0.91% against the
+extensive form's 195-229 s (in blocks, to 0.32%; benchmarks/RESULTS.md, "eu-100 end to
+end"), and from 400 the extensive form (about 28 MB a scenario on the EU data) would
+outgrow half of a 23 GB machine. The extensive form's plan is the cheaper (0.49% on those
+100 paths, both within the 1% gap): a planner who wants the tighter plan asks for
+`method: extensive` or a smaller mip_rel_gap. Below 100 the extensive form in blocks takes
+seconds. Only studies it can decompose: none
 with a policy row per scenario (country caps, EU shares, stock days, a shortfall cap), whose
 second stage a plan can make infeasible; such studies are solved by the extensive form
 (master.NotDecomposable).
@@ -34,7 +36,7 @@ from .lshaped import decompose
 from .plan_tables import plan_results
 
 log = logging.getLogger(__name__)
-AUTO_SCENARIOS = 400
+AUTO_SCENARIOS = 100
 PER_SCENARIO_POLICY = ("max_country_share", "min_eu_extraction_share",
                        "min_eu_processing_share", "min_recycling_share", "min_stock_days")
 

@@ -62,7 +62,7 @@ def first_stage(case: Case, model, keys: list, plan: np.ndarray) -> dict[str, pd
     order of `keys`), read off a model of the builder with the plan's values set."""
     for (name, index), value in zip(keys, plan):
         model.find_component(name)[index].set_value(float(value), skip_validation=True)
-    for k, row in model.first_stage_cost_definition.items():
+    for row in model.first_stage_cost_definition.values():
         variable, definition = row.expr.args
         variable.set_value(pyo.value(definition), skip_validation=True)
     costs = R.costs(model)
