@@ -140,6 +140,22 @@ def scenario_totals(costs_frame: pd.DataFrame) -> pd.Series:
     return second + first
 
 
+def cost_measures(costs_frame: pd.DataFrame, probability: dict[str, float],
+                  alpha: float) -> dict[str, float]:
+    """summary.json's expected_cost_eur and cvar_eur (CVaR_alpha of the scenario totals) of
+    a costs table."""
+    return {"expected_cost_eur": expected_cost(costs_frame, probability),
+            "cvar_eur": cvar(scenario_totals(costs_frame), probability, alpha)}
+
+
+def held_objective(measures: dict[str, float], risk) -> float:
+    """The study's objective from a held plan's cost_measures: expected cost, plus the
+    study's weight times CVaR when it weighs CVaR (the plan fixed, each scenario's cheapest
+    second stage also minimises the CVaR term)."""
+    return measures["expected_cost_eur"] + \
+        (risk.weight * measures["cvar_eur"] if risk.weighs_cvar else 0.0)
+
+
 def tail_mass(totals: pd.Series, probability: dict[str, float], alpha: float) -> dict[str, float]:
     """The probability each scenario puts in the worst (1 - alpha) tail, costliest first."""
     tail, mass, taken = 1.0 - alpha, 0.0, {}

@@ -61,10 +61,8 @@ def solve_case(case: Case, duals: bool = True,
     tables = with_materials(case, plan_tables(case, model))
     plan = Plan.from_model(model)     # before duals and ranges re-solve the model
     summary["extract_s"] = round(outcome.extract_s + time.perf_counter() - start_extract, 3)
-    probability = case.probability
-    summary["expected_cost_eur"] = results.expected_cost(tables["costs"], probability)
-    summary["cvar_eur"] = results.cvar(results.scenario_totals(tables["costs"]), probability,
-                                       case.study.risk.alpha)
+    summary.update(results.cost_measures(tables["costs"], case.probability,
+                                         case.study.risk.alpha))
     if outcome.status == "feasible":
         log.warning("time limit reached: best plan found, gap %.4g", outcome.mip_gap or float("nan"))
     if duals:

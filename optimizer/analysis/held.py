@@ -176,9 +176,8 @@ class HeldModel:
         if not evaluation.ok:
             return Results(summary, {})
         tables = plan_tables(self.case, self.model)
-        summary["expected_cost_eur"] = R.expected_cost(tables["costs"], self.case.probability)
-        summary["cvar_eur"] = R.cvar(R.scenario_totals(tables["costs"]), self.case.probability,
-                                     self.case.study.risk.alpha)
+        summary.update(R.cost_measures(tables["costs"], self.case.probability,
+                                       self.case.study.risk.alpha))
         return Results(summary, tables)
 
     def values(self, variables: list) -> list[float]:

@@ -137,14 +137,13 @@ def plan_results(case: Case, plan: dict, parts: list[Part], duals: bool,
               "costs": costs, "kpis": kpis.kpis(case, flows)}
     tables = with_materials(case, tables)
     probability, risk = case.probability, case.study.risk
-    expected = R.expected_cost(tables["costs"], probability)
-    cvar = R.cvar(R.scenario_totals(tables["costs"]), probability, risk.alpha)
+    measures = R.cost_measures(tables["costs"], probability, risk.alpha)
     if duals:
         weight = explain.objective_weight(case, tables["costs"])
         scaled = {key: price * weight[key[1][-1]] for p in parts for key, price in p.duals.items()}
         tables["why"] = explain.why(case, tables, scaled)
-    summary = {"status": "optimal", "expected_cost_eur": expected, "cvar_eur": cvar,
-               "objective_eur": expected + (risk.weight * cvar if risk.weighs_cvar else 0.0),
+    summary = {"status": "optimal", **measures,
+               "objective_eur": R.held_objective(measures, risk),
                "mip_gap": None, "nodes": None, "study": case.study.name,
                "study_file": str(case.study.path or ""), "inputs": str(case.study.inputs),
                "inputs_sha256": case.inputs_sha256, "risk": risk.model_dump(),

@@ -68,18 +68,16 @@ def _merge(case: Case, parts: list[tuple[float, Results]]) -> Results:
     tables["kpis"] = kpis.kpis(case, tables["flows"])
     tables["materials"] = materials(case, tables)    # costs come split by material per chunk
     probability, risk = case.probability, case.study.risk
-    totals = R.scenario_totals(tables["costs"])
-    expected = R.expected_cost(tables["costs"], probability)
-    cvar = R.cvar(totals, probability, risk.alpha)
-    weighs = case.study.risk.weighs_cvar
+    measures = R.cost_measures(tables["costs"], probability, risk.alpha)
     if "duals" in first.tables:
-        tail = R.tail_mass(totals, probability, risk.alpha) if weighs else {}
+        tail = R.tail_mass(R.scenario_totals(tables["costs"]), probability, risk.alpha) \
+            if risk.weighs_cvar else {}
         factor = {w: 1.0 + risk.weight * t / (probability[w] * (1.0 - risk.alpha))
                   for w, t in tail.items()}
         tables["duals"] = pd.concat([_scaled_duals(r.tables["duals"], mass, i == 0, factor)
                                      for i, (mass, r) in enumerate(parts)], ignore_index=True)
-    summary = dict(first.summary, expected_cost_eur=expected, cvar_eur=cvar, nodes=None,
-                   objective_eur=expected + (risk.weight * cvar if weighs else 0.0),
+    summary = dict(first.summary, **measures, nodes=None,
+                   objective_eur=R.held_objective(measures, risk),
                    probability=probability, risk=risk.model_dump(), evaluated_in_chunks=len(parts),
                    **{t: round(sum(r.summary.get(t) or 0.0 for _, r in parts), 3)
                       for t in TIMINGS})
