@@ -71,7 +71,7 @@ def solve_lshaped(case: Case, duals: bool = True, ranges: bool = False,
     found = decompose(case, workers or settings.workers, tables=True, duals=duals)
     if ranges:
         log.warning("solver.decision_ranges is not computed for the L-shaped method")
-    timings = {"engine": "lshaped", "lower_bound_eur": found.lower_eur,
+    engine = {"engine": "lshaped", "lower_bound_eur": found.lower_eur,
                "upper_bound_eur": found.upper_eur, "lshaped_iterations": found.iterations,
                "lshaped_lp_iterations": found.lp_iterations, "lshaped_cuts": found.cuts,
                "lshaped_s": round(found.seconds, 3), "workers": found.workers,
@@ -81,9 +81,9 @@ def solve_lshaped(case: Case, duals: bool = True, ranges: bool = False,
                            "objective_eur": None, "mip_gap": None, "study": case.study.name,
                            "study_file": str(case.study.path or ""),
                            "inputs": str(case.study.inputs),
-                           "inputs_sha256": case.inputs_sha256, **timings}, {})
+                           "inputs_sha256": case.inputs_sha256, **engine}, {})
     else:
-        results = plan_results(case, found.plan, found.parts, duals, timings)
+        results = plan_results(case, found.plan, found.parts, duals, engine)
     summary = results.summary
     summary["total_s"] = round(time.perf_counter() - started, 3)
     if results.ok:

@@ -53,7 +53,7 @@ class Part:
 
 def row_senses(form) -> list[int]:
     """standard_form's sense of each row of a KeptLP form: 1 for ≤, −1 for ≥, 0 for =."""
-    return [1 if lo == -np.inf or lo <= -1e30 else -1 if hi == np.inf or hi >= 1e30 else 0
+    return [1 if lo == -np.inf else -1 if hi == np.inf else 0
             for lo, hi in zip(form.row_lower, form.row_upper)]
 
 
