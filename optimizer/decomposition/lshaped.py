@@ -126,7 +126,6 @@ class _Loop:
         self.case, self.master, self.pool, self.gap = case, master, pool, gap
         self.deadline, self.found, self.started = deadline, found, time.perf_counter()
         self.lower, self.best, self.iteration = -math.inf, math.inf, 0
-        self.integer = np.isin(master.plan_cols, master.integer_cols)
         # the trust region's parts: blocks, or blocks joined by a first-stage row
         self.part = master.part_of_block[master.block_of_plan]
         self.parts = int(master.part_of_block.max()) + 1
@@ -157,7 +156,8 @@ class _Loop:
         first_stage = float(master.plan_cost @ plan) + master.cost_constant
         value = plan_value(self.case, first_stage, np.array([c.value for c in cuts]),
                            master.weight)
-        whole = np.all(np.abs(plan[self.integer] - np.round(plan[self.integer])) <= 1e-6)
+        integer = master.integer
+        whole = np.all(np.abs(plan[integer] - np.round(plan[integer])) <= 1e-6)
         if whole and value < self.best:
             self.best, self.found.plan = value, as_plan(master.keys, plan)
         self.found.record(self.iteration, phase, self.lower, value, self.best, self.started)

@@ -127,6 +127,7 @@ class Master:
         self.plan_cols = np.array([position[id(v)] for v in plan_vars], dtype=np.int32)
         self.integer_cols = np.array([position[id(v)] for v in plan_vars if v.is_integer()],
                                      dtype=np.int32)
+        self.integer = np.isin(self.plan_cols, self.integer_cols)   # plan variables' mask
         self._integrality(KIND.kInteger)
         self.cost_cols = np.array([position[id(v)] for v in costs], dtype=np.int32)
         lp = h.getLp()
@@ -235,7 +236,7 @@ class Master:
         """Hold the integers of the plan at `values` (over the whole plan; None: free)."""
         self.lower, self.upper = (b.copy() for b in self.bounds)
         if values is not None:
-            integer = np.isin(self.plan_cols, self.integer_cols)
+            integer = self.integer
             self.lower[integer] = self.upper[integer] = np.clip(
                 values[integer], self.bounds[0][integer], self.bounds[1][integer])
         self.within(None)
@@ -248,8 +249,7 @@ class Master:
         lower, upper = self.lower, self.upper
         if center is not None and np.any(np.asarray(radius) < 1.0):
             reach = radius * (upper - lower)
-            integer = np.isin(self.plan_cols, self.integer_cols)
-            reach[integer] = np.maximum(reach[integer], 1.0)
+            reach[self.integer] = np.maximum(reach[self.integer], 1.0)
             lower, upper = np.maximum(lower, center - reach), np.minimum(upper, center + reach)
         self.highs.changeColsBounds(len(self.plan_cols), self.plan_cols, lower, upper)
 
@@ -273,8 +273,7 @@ class Master:
         optimal = status == highspy.HighsModelStatus.kOptimal
         plan = x[self.plan_cols]
         if mip:
-            plan[np.isin(self.plan_cols, self.integer_cols)] = np.round(
-                plan[np.isin(self.plan_cols, self.integer_cols)])
+            plan[self.integer] = np.round(plan[self.integer])
         model = self.block_values(plan, self.group_probability @ x[self.theta_cols])
         return MasterSolution("optimal" if optimal else "feasible", plan, bound,
                               info.objective_function_value, model)
